@@ -1,0 +1,54 @@
+// Keyboard-first console (UI.md §4). Single keys act only outside fields; Ctrl/Cmd+Enter sends.
+(function () {
+  "use strict";
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  function rows() { return Array.from(document.querySelectorAll("#rows tr.row")); }
+  function move(step) {
+    var all = rows(); if (!all.length) return;
+    var i = all.findIndex(function (r) { return r.getAttribute("aria-selected") === "true"; });
+    if (i >= 0) all[i].removeAttribute("aria-selected");
+    i = Math.max(0, Math.min(all.length - 1, i + step));
+    all[i].setAttribute("aria-selected", "true");
+    all[i].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (e) {
+    var composer = document.getElementById("composer");
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && composer && composer.contains(e.target)) {
+      e.preventDefault(); composer.requestSubmit(); return;
+    }
+    if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    var sel = document.querySelector('#rows tr.row[aria-selected="true"]');
+    if (e.key === "j") move(1);
+    else if (e.key === "k") move(-1);
+    else if ((e.key === "o" || e.key === "Enter") && sel) window.location = sel.dataset.href;
+    else if (e.key === "u" && document.querySelector(".back")) window.location = document.querySelector(".back").href;
+    else if ((e.key === "r" || e.key === "n") && composer) {
+      e.preventDefault();
+      composer.querySelector('input[name=kind][value=' + (e.key === "r" ? "reply" : "note") + ']').checked = true;
+      composer.querySelector("textarea").focus();
+    } else if (e.key === "m" && document.getElementById("macro")) { e.preventDefault(); document.getElementById("macro").focus(); }
+  });
+  // Drafting state for the collision notice, and macros filled into the composer.
+  window.answerableDrafting = false;
+  document.addEventListener("input", function (e) {
+    if (e.target.id === "id_text") window.answerableDrafting = e.target.value.trim().length > 0;
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.id !== "macro" || !e.target.value) return;
+    var url = e.target.dataset.url.replace(/\/0\/$/, "/" + e.target.value + "/");
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; }).then(function (text) {
+      var area = document.getElementById("id_text");
+      if (text && area) { area.value = area.value ? area.value + "\n\n" + text : text; area.focus(); window.answerableDrafting = true; }
+      e.target.value = "";
+    });
+  });
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest("#rows tr.row");
+    if (row && e.target.tagName !== "A") window.location = row.dataset.href;
+  });
+  document.body && document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "conversation") window.answerableDrafting = false;
+  });
+})();

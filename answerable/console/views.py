@@ -1,0 +1,227 @@
+"""The agent console: parse, check access, call one service or query, render (a partial for htmx)."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from answerable.console import queries
+from answerable.console.forms import AssignForm, ComposeForm, PriorityForm, StatusForm, TagsForm
+from answerable.lib import clock
+from answerable.lib.attachments import AttachmentRejected
+from answerable.lib.keyset import BadCursor
+from answerable.staff.models import Agent
+from answerable.tickets import access, services
+from answerable.tickets.models import Macro, Priority, Status
+
+
+def _filters(request: HttpRequest) -> queries.InboxFilters:
+    get = request.GET
+    team = get.get("team", "")
+    status = get.get("status", "")
+    sort = get.get("sort", "recent")
+    return queries.InboxFilters(
+        status=status if status in Status.values else "",
+        team=int(team) if team.isdigit() else None,
+        assignee=get.get("assignee", "")[:20],
+        tag=get.get("tag", "")[:50],
+        sort=sort if sort in queries.SORTS else "recent",
+    )
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest, view: str = "mine") -> HttpResponse:
+    if view not in queries.VIEWS:
+        raise Http404("No such view")
+    filters = _filters(request)
+    try:
+        page = queries.inbox_page(request.user, view, filters, request.GET.get("after"))
+    except BadCursor as exc:
+        return HttpResponseBadRequest(str(exc))
+    query = filters.as_query()
+    context = {
+        "view": view,
+        "view_label": queries.VIEWS[view],
+        "views": queries.VIEWS,
+        "counts": queries.view_counts(request.user),
+        "page": page,
+        "filters": filters,
+        "query": urlencode(query),
+        "next_query": urlencode(query | {"after": page.next_cursor}) if page.next_cursor else "",
+        "now": clock.now(),
+        **queries.inbox_choices(request.user),
+    }
+    # "Load more" asks for the rows only, appended under the current ones.
+    template = (
+        "console/inbox.html#rows" if request.htmx and request.GET.get("after") else "console/inbox.html"
+    )
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def _ticket_context(request: HttpRequest, ticket: object, **extra: object) -> dict:
+    page = queries.ticket_page(request.user, ticket, now=clock.now())
+    return {
+        "p": page,
+        "ticket": page.ticket,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "compose": extra.pop("compose", None) or ComposeForm(initial={"idempotency_key": uuid.uuid4().hex}),
+        "now": clock.now(),
+        "can_assign_others": request.user.is_admin or request.user.is_supervisor,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    services.touch_presence(ticket, request.user, drafting=False, now=clock.now())
+    return render(request, "console/ticket.html", _ticket_context(request, ticket))
+
+
+def _after_change(request: HttpRequest, ticket: object, part: str, **extra: object) -> HttpResponse:
+    """htmx gets the changed part (plus the event log out of band); a plain form post gets the page."""
+    if not request.htmx:
+        return redirect("ticket", pk=ticket.pk)
+    return render(request, f"console/ticket.html#{part}", _ticket_context(request, ticket, **extra))
+
+
+@login_required
+@require_POST
+def compose(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = ComposeForm(request.POST)
+    if not form.is_valid():
+        return _compose_error(request, ticket, form, status=422)
+    data = form.cleaned_data
+    now = clock.now()
+    key = data["idempotency_key"] or None
+    try:
+        if data["kind"] == "note":
+            services.add_note(ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key)
+        else:
+            services.reply(
+                ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key,
+                status_after=data["status_after"] or None,
+                seen_message_id=None if data["send_anyway"] else data["seen_message_id"],
+                files=_files(request),
+            )  # fmt: skip
+    except services.StaleDraft as stale:
+        return _compose_error(request, ticket, form, status=409, newer=stale.newer)
+    except AttachmentRejected as exc:
+        form.add_error(None, str(exc))
+        return _compose_error(request, ticket, form, status=422)
+    services.touch_presence(ticket, request.user, drafting=False, now=now)
+    return _after_change(request, ticket, "conversation")
+
+
+def _files(request: HttpRequest) -> list[services.IncomingFile]:
+    return [
+        services.IncomingFile(filename=f.name, content=f.read(), content_type=f.content_type or "")
+        for f in request.FILES.getlist("files")
+    ]
+
+
+def _compose_error(
+    request: HttpRequest, ticket: object, form: ComposeForm, *, status: int, **extra: object
+) -> HttpResponse:
+    template = "console/ticket.html#conversation" if request.htmx else "console/ticket.html"
+    response = render(
+        request, template, _ticket_context(request, ticket, compose=form, **extra), status=status
+    )
+    if request.htmx:
+        # htmx ignores 4xx bodies by default; these bodies are the form with its errors, so swap them in.
+        response["HX-Retarget"] = "#conversation"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = AssignForm(request.POST)
+    form.is_valid()
+    raw = form.cleaned_data.get("assignee", "")
+    if raw == "me":
+        assignee = request.user
+    elif raw:
+        if not raw.isdigit():
+            return HttpResponseBadRequest("Unknown agent")
+        assignee = Agent.objects.filter(pk=int(raw)).first()
+        if assignee is None:
+            return HttpResponseBadRequest("Unknown agent")
+    else:
+        assignee = None
+    if not access.may_assign(request.user, ticket, assignee):
+        raise PermissionDenied("You may not assign this ticket to that person.")
+    services.assign(ticket, assignee, actor=request.user, now=clock.now())
+    ticket.refresh_from_db()
+    return _after_change(request, ticket, "properties")
+
+
+@login_required
+@require_POST
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Unknown status")
+    services.set_status(ticket, form.cleaned_data["status"], actor=request.user, now=clock.now())
+    ticket.refresh_from_db()
+    return _after_change(request, ticket, "properties")
+
+
+@login_required
+@require_POST
+def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Unknown priority")
+    services.set_priority(ticket, form.cleaned_data["priority"], actor=request.user, now=clock.now())
+    ticket.refresh_from_db()
+    return _after_change(request, ticket, "properties")
+
+
+@login_required
+@require_POST
+def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Too many tags")
+    services.set_tags(ticket, [form.cleaned_data["tags"]], actor=request.user, now=clock.now())
+    return _after_change(request, ticket, "properties")
+
+
+@login_required
+@require_GET
+def macro(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
+    """The macro's text with its placeholders filled, for the composer."""
+    ticket = access.ticket_for(request.user, pk)
+    chosen = get_object_or_404(Macro.objects.filter(active=True), pk=macro_id)
+    if chosen.team_id not in (None, ticket.team_id):
+        raise Http404("No such macro")
+    return HttpResponse(
+        services.render_macro(chosen, ticket=ticket, agent=request.user), content_type="text/plain"
+    )
+
+
+@login_required
+@require_POST
+def presence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Heartbeat every 10 s from an open ticket; answers who else is here."""
+    ticket = access.ticket_for(request.user, pk)
+    now = clock.now()
+    services.touch_presence(ticket, request.user, drafting=request.POST.get("drafting") == "1", now=now)
+    others = queries.others_on(ticket, request.user, now=now)
+    return render(request, "console/ticket.html#collision", {"p": {"others": others}, "ticket": ticket})

@@ -1,0 +1,66 @@
+"""Writes to customers and organisations."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from answerable.customers.models import Customer, CustomerEmail, Organisation, TermsFlag
+from answerable.staff.models import Agent
+
+
+def normalise_address(address: str) -> str:
+    address = address.strip()
+    validate_email(address)
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+@transaction.atomic
+def create_customer(
+    *, name: str, emails: Sequence[str], organisation: Organisation | None = None, notes: str = ""
+) -> Customer:
+    addresses = [normalise_address(a) for a in emails]
+    if not addresses:
+        raise ValidationError("A customer needs at least one email address.")
+    for address in addresses:
+        if CustomerEmail.objects.filter(address__iexact=address).exists():
+            raise ValidationError(f"{address} already belongs to another customer.")
+    customer = Customer.objects.create(
+        name=name.strip() or addresses[0], organisation=organisation, notes=notes
+    )
+    for i, address in enumerate(addresses):
+        CustomerEmail.objects.create(customer=customer, address=address, primary=i == 0)
+    return customer
+
+
+def customer_for_address(address: str, *, name: str = "") -> Customer:
+    """The customer who owns this address, created on first contact."""
+    address = normalise_address(address)
+    found = CustomerEmail.objects.select_related("customer").filter(address__iexact=address).first()
+    if found:
+        return found.customer
+    return create_customer(name=name or address.split("@")[0], emails=[address])
+
+
+@transaction.atomic
+def set_terms_flag(
+    organisation: Organisation, kind: str, *, reason: str, actor: Agent, now: datetime
+) -> TermsFlag:
+    if kind not in TermsFlag.Kind.values:
+        raise ValidationError(f"Unknown terms flag {kind!r}")
+    if not reason.strip():
+        raise ValidationError("Say why the flag is set: agents read the reason on every ticket.")
+    TermsFlag.objects.filter(organisation=organisation, kind=kind, cleared_at=None).update(
+        cleared_at=now, cleared_by=actor
+    )
+    return TermsFlag.objects.create(
+        organisation=organisation, kind=kind, reason=reason.strip(), set_by=actor, set_at=now
+    )
+
+
+@transaction.atomic
+def clear_terms_flag(flag: TermsFlag, *, actor: Agent, now: datetime) -> None:
+    TermsFlag.objects.filter(pk=flag.pk, cleared_at=None).update(cleared_at=now, cleared_by=actor)

@@ -1,0 +1,209 @@
+"""Tickets, their messages and attachments, and the audit trail of who did what."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from answerable.customers.models import Customer
+from answerable.staff.models import Team
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+# Statuses a ticket can be worked in; the inbox views show these.
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+_ACTIVE = Q(status__in=[s.value for s in ACTIVE_STATUSES])
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=300)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    created_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField()
+    # Since when the customer has been waiting on us: set by their message, cleared by our reply.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # console.queries.inbox_page: "all open", newest activity first (and its reverse).
+            models.Index(fields=["last_activity_at", "id"], condition=_ACTIVE, name="ticket_active_activity"),
+            # inbox: "my teams", "unassigned" and the team filter.
+            models.Index(
+                fields=["team", "last_activity_at", "id"], condition=_ACTIVE, name="ticket_active_team"
+            ),
+            # inbox: "mine" and the assignee filter.
+            models.Index(
+                fields=["assignee", "last_activity_at", "id"],
+                condition=_ACTIVE,
+                name="ticket_active_assignee",
+            ),
+            # inbox with an explicit status filter (solved, closed ...).
+            models.Index(fields=["status", "last_activity_at", "id"], name="ticket_status_activity"),
+            # customer card: the customer's other tickets.
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", "From the customer"
+        OUTBOUND = "outbound", "Reply"
+        NOTE = "note", "Internal note"
+
+    class Delivery(models.TextChoices):
+        NOT_APPLICABLE = "", "-"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sender = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised with nh3 when stored; safe to display.")
+    raw = models.BinaryField(null=True, blank=True, editable=False, help_text="Inbound source as received.")
+    # NULL, not "", for "none": the unique constraints below must ignore messages without one.
+    message_id = models.CharField(max_length=998, null=True, blank=True)  # noqa: DJ001
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default="", blank=True)
+    delivery_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # tickets.queries.thread: a ticket's messages in order.
+            models.Index(fields=["ticket", "created_at", "id"], name="message_thread"),
+        ]
+        constraints = [
+            # The same mail delivered twice is stored once (mail ingestion, threading by Message-ID).
+            models.UniqueConstraint(fields=["message_id"], condition=Q(message_id__isnull=False),
+                                    name="message_unique_message_id"),
+            # A double-clicked send makes one reply.
+            models.UniqueConstraint(fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                                    name="message_unique_idempotency_key"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Event(models.Model):
+    """The audit trail: every state change of a ticket, written by the service that made it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        MESSAGE_RECEIVED = "message_received", "Message received"
+        REPLIED = "replied", "Replied"
+        NOTE_ADDED = "note_added", "Note added"
+        ASSIGNED = "assigned", "Assigned"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        TAGS_CHANGED = "tags_changed", "Tags changed"
+        DELIVERY = "delivery", "Delivery"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at")]  # ticket page: history
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"
+
+
+class Macro(models.Model):
+    """A canned reply. Placeholders: {{ customer.first_name }}, {{ customer.name }}, {{ agent.name }},
+    {{ agent.first_name }}, {{ ticket.reference }}, {{ ticket.subject }}, {{ team.name }}."""
+
+    name = models.CharField(max_length=100)
+    body = models.TextField()
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="macros",
+        help_text="Empty: available to every team.",
+    )  # fmt: skip
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Presence(models.Model):
+    """Who has a ticket open, and whether they are drafting: for the collision notice. Not audited."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    drafting_since = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "agent"], name="presence_once")]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="presence_ticket_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} on #{self.ticket_id}"

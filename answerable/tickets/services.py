@@ -1,0 +1,369 @@
+"""Every write to a ticket happens here, in one transaction that also records the Event.
+
+Views, the mail receiver, commands and tests call these functions; nothing else saves tickets or messages.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from answerable.customers.models import Customer
+from answerable.lib import jobs
+from answerable.lib.attachments import check_attachment
+from answerable.lib.html import sanitise
+from answerable.staff.models import Agent, Team
+from answerable.tickets.models import (
+    Attachment,
+    Event,
+    Macro,
+    Message,
+    Presence,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    content: bytes
+    content_type: str
+
+
+def _event(ticket: Ticket, kind: str, *, actor: Agent | None, now: datetime, **data: object) -> Event:
+    return Event.objects.create(ticket=ticket, kind=kind, actor=actor, at=now, data=data)
+
+
+def _store_files(message: Message, files: Iterable[IncomingFile]) -> None:
+    for f in files:
+        content_type = check_attachment(f.filename, f.content, f.content_type)
+        name = _safe_filename(f.filename)
+        attachment = Attachment(
+            message=message, filename=name, content_type=content_type, size=len(f.content)
+        )
+        attachment.file.save(name, ContentFile(f.content), save=False)
+        attachment.save()
+
+
+def _inbound(
+    ticket: Ticket,
+    sender: Customer,
+    *,
+    text: str,
+    html: str,
+    raw: bytes | None,
+    message_id: str | None,
+    files: Sequence[IncomingFile],
+    now: datetime,
+    actor: Agent | None,
+) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.INBOUND,
+        sender=sender,
+        text=text,
+        html=sanitise(html) if html else "",
+        raw=raw,
+        message_id=message_id,
+        created_at=now,
+    )
+    _store_files(message, files)
+    _event(ticket, Event.Kind.MESSAGE_RECEIVED, actor=actor, now=now, message=message.pk)
+    return message
+
+
+def _safe_filename(filename: str) -> str:
+    """No paths, no control characters, never empty: the name is shown and used for downloads."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip(" .")
+    return base[:200] or "attachment"
+
+
+@transaction.atomic
+def open_ticket(
+    *,
+    customer: Customer,
+    team: Team,
+    subject: str,
+    text: str,
+    now: datetime,
+    html: str = "",
+    priority: int = Priority.NORMAL,
+    raw: bytes | None = None,
+    message_id: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    actor: Agent | None = None,
+    channel: str = "web",
+) -> Ticket:
+    """A new request from a customer: the ticket, its first message, and the events."""
+    ticket = Ticket.objects.create(
+        subject=(subject or "(no subject)").strip()[:300],
+        customer=customer,
+        team=team,
+        priority=priority,
+        status=Status.NEW,
+        created_at=now,
+        last_activity_at=now,
+        waiting_since=now,
+    )
+    _event(ticket, Event.Kind.CREATED, actor=actor, now=now, channel=channel)
+    _inbound(
+        ticket,
+        customer,
+        text=text,
+        html=html,
+        raw=raw,
+        message_id=message_id,
+        files=files,
+        now=now,
+        actor=actor,
+    )
+    return ticket
+
+
+@transaction.atomic
+def receive_message(
+    ticket: Ticket,
+    *,
+    sender: Customer,
+    text: str,
+    now: datetime,
+    html: str = "",
+    raw: bytes | None = None,
+    message_id: str | None = None,
+    files: Sequence[IncomingFile] = (),
+) -> Message:
+    """The customer wrote again on an existing ticket: they are waiting on us, and a solved ticket reopens."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    message = _inbound(
+        ticket, sender, text=text, html=html, raw=raw, message_id=message_id, files=files, now=now, actor=None
+    )
+    fields = ["last_activity_at", "waiting_since"]
+    ticket.last_activity_at = now
+    ticket.waiting_since = ticket.waiting_since or now
+    if ticket.status in (Status.PENDING, Status.SOLVED):
+        _event(ticket, Event.Kind.STATUS_CHANGED, actor=None, now=now, old=ticket.status, new=Status.OPEN)
+        ticket.status = Status.OPEN
+        ticket.solved_at = None
+        fields += ["status", "solved_at"]
+    ticket.save(update_fields=fields)
+    return message
+
+
+class StaleDraft(Exception):
+    """The customer wrote after the agent last looked: the reply may no longer fit."""
+
+    def __init__(self, newer: list[Message]) -> None:
+        super().__init__(f"{len(newer)} newer message(s)")
+        self.newer = newer
+
+
+@transaction.atomic
+def reply(
+    ticket: Ticket,
+    *,
+    agent: Agent,
+    text: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    status_after: str | None = None,
+    seen_message_id: int | None = None,
+    files: Sequence[IncomingFile] = (),
+) -> Message:
+    """Answer the customer. The reply is queued for sending once this transaction commits.
+
+    A repeated idempotency key returns the first reply instead of sending twice. With `seen_message_id`,
+    a customer message newer than it raises StaleDraft and nothing is written.
+    """
+    if idempotency_key:
+        existing = Message.objects.filter(idempotency_key=idempotency_key, ticket=ticket).first()
+        if existing:
+            return existing
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if seen_message_id is not None:
+        newer = list(
+            ticket.messages.filter(kind=Message.Kind.INBOUND, pk__gt=seen_message_id).order_by(
+                "created_at", "id"
+            )
+        )
+        if newer:
+            raise StaleDraft(newer)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                ticket=ticket, kind=Message.Kind.OUTBOUND, author=agent, text=text, created_at=now,
+                idempotency_key=idempotency_key or None, delivery=Message.Delivery.QUEUED,
+            )  # fmt: skip
+    except IntegrityError:
+        # Two submits raced past the check above; the first one won.
+        return Message.objects.get(idempotency_key=idempotency_key)
+    _store_files(message, files)
+    fields = ["last_activity_at", "waiting_since"]
+    ticket.last_activity_at = now
+    ticket.waiting_since = None
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    _event(ticket, Event.Kind.REPLIED, actor=agent, now=now, message=message.pk)
+    new_status = status_after or (Status.OPEN if ticket.status == Status.NEW else None)
+    if new_status and new_status != ticket.status:
+        _set_status_fields(ticket, new_status, actor=agent, now=now)
+        fields += ["status", "solved_at"]
+    ticket.save(update_fields=fields)
+    from answerable.tickets.tasks import send_reply
+
+    jobs.enqueue_on_commit(send_reply, message.pk)
+    return message
+
+
+@transaction.atomic
+def add_note(
+    ticket: Ticket, *, agent: Agent, text: str, now: datetime, idempotency_key: str | None = None
+) -> Message:
+    """An internal note: seen by agents only, never sent."""
+    if idempotency_key:
+        existing = Message.objects.filter(idempotency_key=idempotency_key, ticket=ticket).first()
+        if existing:
+            return existing
+    message = Message.objects.create(
+        ticket=ticket, kind=Message.Kind.NOTE, author=agent, text=text, created_at=now,
+        idempotency_key=idempotency_key or None,
+    )  # fmt: skip
+    _event(ticket, Event.Kind.NOTE_ADDED, actor=agent, now=now, message=message.pk)
+    return message
+
+
+@transaction.atomic
+def assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent, now: datetime) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    previous = ticket.assignee_id
+    if previous == (assignee.pk if assignee else None):
+        return ticket
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee"])
+    _event(
+        ticket, Event.Kind.ASSIGNED, actor=actor, now=now, old=previous, new=assignee.pk if assignee else None
+    )
+    return ticket
+
+
+def _set_status_fields(ticket: Ticket, status: str, *, actor: Agent | None, now: datetime) -> None:
+    _event(ticket, Event.Kind.STATUS_CHANGED, actor=actor, now=now, old=ticket.status, new=status)
+    ticket.status = status
+    if status in (Status.SOLVED, Status.CLOSED):
+        ticket.solved_at = ticket.solved_at or now
+    else:
+        ticket.solved_at = None
+
+
+@transaction.atomic
+def set_status(ticket: Ticket, status: str, *, actor: Agent, now: datetime) -> Ticket:
+    if status not in Status.values:
+        raise ValueError(f"Unknown status {status!r}")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == status:
+        return ticket
+    _set_status_fields(ticket, status, actor=actor, now=now)
+    ticket.last_activity_at = now
+    ticket.save(update_fields=["status", "solved_at", "last_activity_at"])
+    return ticket
+
+
+@transaction.atomic
+def set_priority(ticket: Ticket, priority: int, *, actor: Agent, now: datetime) -> Ticket:
+    if priority not in Priority.values:
+        raise ValueError(f"Unknown priority {priority!r}")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.priority == priority:
+        return ticket
+    _event(ticket, Event.Kind.PRIORITY_CHANGED, actor=actor, now=now, old=ticket.priority, new=priority)
+    ticket.priority = priority
+    ticket.save(update_fields=["priority"])
+    return ticket
+
+
+def normalise_tags(names: Iterable[str]) -> list[str]:
+    """ "Refund, urgent  VIP" -> ["refund", "urgent", "vip"]: lower-case slugs, unique, in order."""
+    seen: dict[str, None] = {}
+    for name in names:
+        for part in re.split(r"[,\s]+", name):
+            slug = slugify(part, allow_unicode=True)[:50]
+            if slug:
+                seen.setdefault(slug, None)
+    return list(seen)
+
+
+@transaction.atomic
+def set_tags(ticket: Ticket, names: Iterable[str], *, actor: Agent, now: datetime) -> Ticket:
+    wanted = normalise_tags(names)
+    current = sorted(ticket.tags.values_list("name", flat=True))
+    if sorted(wanted) == current:
+        return ticket
+    tags = []
+    for name in wanted:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    ticket.tags.set(tags)
+    _event(ticket, Event.Kind.TAGS_CHANGED, actor=actor, now=now, old=current, new=sorted(wanted))
+    return ticket
+
+
+def record_delivery(
+    message: Message, *, sent: bool, now: datetime, error: str = "", message_id: str = ""
+) -> None:
+    """The outcome of handing a reply to the mail server."""
+    with transaction.atomic():
+        fields = ["delivery", "delivery_error"]
+        message.delivery = Message.Delivery.SENT if sent else Message.Delivery.FAILED
+        message.delivery_error = error
+        if message_id:
+            message.message_id = message_id
+            fields.append("message_id")
+        message.save(update_fields=fields)
+        _event(message.ticket, Event.Kind.DELIVERY, actor=None, now=now, message=message.pk,
+               delivery=message.delivery, error=error)  # fmt: skip
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(customer|agent|ticket|team)\.(\w+)\s*\}\}")
+
+
+def render_macro(macro: Macro, *, ticket: Ticket, agent: Agent) -> str:
+    """Fill a macro's placeholders. Unknown placeholders stay visible so the agent sees the blank."""
+    values = {
+        ("customer", "first_name"): ticket.customer.first_name,
+        ("customer", "name"): ticket.customer.name,
+        ("agent", "name"): agent.display_name,
+        ("agent", "first_name"): agent.first_name or agent.display_name,
+        ("ticket", "reference"): ticket.reference,
+        ("ticket", "subject"): ticket.subject,
+        ("team", "name"): ticket.team.name,
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get((m.group(1), m.group(2)), m.group(0)), macro.body)
+
+
+PRESENCE_TTL = timedelta(seconds=30)
+
+
+def touch_presence(ticket: Ticket, agent: Agent, *, drafting: bool, now: datetime) -> None:
+    """Heartbeat from an open ticket page; ephemeral, so no Event."""
+    presence, created = Presence.objects.get_or_create(
+        ticket=ticket, agent=agent, defaults={"seen_at": now, "drafting_since": now if drafting else None}
+    )
+    if not created:
+        presence.seen_at = now
+        if drafting and presence.drafting_since is None:
+            presence.drafting_since = now
+        elif not drafting:
+            presence.drafting_since = None
+        presence.save(update_fields=["seen_at", "drafting_since"])
+
+
+def leave(ticket: Ticket, agent: Agent) -> None:
+    Presence.objects.filter(ticket=ticket, agent=agent).delete()
