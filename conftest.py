@@ -51,8 +51,10 @@ def make_agent(db) -> Callable[..., Agent]:
 
 @pytest.fixture
 def make_customer(db) -> Callable[..., Customer]:
+    counter = iter(range(1, 10**6))
+
     def make(name: str = "Ana Ruiz", email: str | None = None, organisation=None) -> Customer:
-        address = email or f"{name.split()[0].lower()}@customer.example"
+        address = email or f"{name.split()[0].lower()}.{next(counter)}@customer.example"
         return customer_services.create_customer(name=name, emails=[address], organisation=organisation)
 
     return make

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "answerable.customers",
     "answerable.tickets",
     "answerable.console",
+    "answerable.demo",
+    "answerable.mail",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request without it
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
