@@ -18,7 +18,6 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py demo --if-empty
-	$(BIN)/python manage.py demo --print-logins
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start
 
 demo: $(STAMP)

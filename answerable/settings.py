@@ -195,4 +195,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # aiosmtpd logs every connection at INFO; keep its warnings only.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }

@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from answerable.console import queries
@@ -16,7 +17,7 @@ from answerable.lib.attachments import AttachmentRejected
 from answerable.lib.keyset import BadCursor
 from answerable.staff.models import Agent
 from answerable.tickets import access, services
-from answerable.tickets.models import Macro, Priority, Status
+from answerable.tickets.models import Attachment, Macro, Priority, Status, Ticket
 
 
 def _filters(request: HttpRequest) -> queries.InboxFilters:
@@ -87,11 +88,20 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/ticket.html", _ticket_context(request, ticket))
 
 
-def _after_change(request: HttpRequest, ticket: object, part: str, **extra: object) -> HttpResponse:
-    """htmx gets the changed part (plus the event log out of band); a plain form post gets the page."""
+def _after_change(request: HttpRequest, ticket: Ticket, part: str) -> HttpResponse:
+    """htmx gets the changed part; a plain form post gets the page (post/redirect/get).
+
+    A new message can change the status too, so the conversation comes with the properties (and their
+    history) swapped out of band.
+    """
     if not request.htmx:
         return redirect("ticket", pk=ticket.pk)
-    return render(request, f"console/ticket.html#{part}", _ticket_context(request, ticket, **extra))
+    ticket.refresh_from_db()
+    context = _ticket_context(request, ticket)
+    html = render_to_string(f"console/ticket.html#{part}", context, request)
+    if part == "conversation":
+        html += render_to_string("console/ticket.html#properties", context | {"oob": True}, request)
+    return HttpResponse(html)
 
 
 @login_required
@@ -116,7 +126,7 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
             )  # fmt: skip
     except services.StaleDraft as stale:
         return _compose_error(request, ticket, form, status=409, newer=stale.newer)
-    except AttachmentRejected as exc:
+    except (AttachmentRejected, ValueError) as exc:
         form.add_error(None, str(exc))
         return _compose_error(request, ticket, form, status=422)
     services.touch_presence(ticket, request.user, drafting=False, now=now)
@@ -164,7 +174,6 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.may_assign(request.user, ticket, assignee):
         raise PermissionDenied("You may not assign this ticket to that person.")
     services.assign(ticket, assignee, actor=request.user, now=clock.now())
-    ticket.refresh_from_db()
     return _after_change(request, ticket, "properties")
 
 
@@ -176,7 +185,6 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Unknown status")
     services.set_status(ticket, form.cleaned_data["status"], actor=request.user, now=clock.now())
-    ticket.refresh_from_db()
     return _after_change(request, ticket, "properties")
 
 
@@ -188,7 +196,6 @@ def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Unknown priority")
     services.set_priority(ticket, form.cleaned_data["priority"], actor=request.user, now=clock.now())
-    ticket.refresh_from_db()
     return _after_change(request, ticket, "properties")
 
 
@@ -214,6 +221,19 @@ def macro(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
     return HttpResponse(
         services.render_macro(chosen, ticket=ticket, agent=request.user), content_type="text/plain"
     )
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """Attachments download, never render: Content-Disposition attachment, nosniff, our stored type."""
+    ticket = access.ticket_for(request.user, pk)
+    found = get_object_or_404(Attachment, pk=attachment_id, message__ticket=ticket)
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.filename,
+                            content_type=found.content_type)  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required

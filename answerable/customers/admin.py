@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from answerable.customers.models import Customer, CustomerEmail, Organisation, TermsFlag
 
@@ -21,7 +22,12 @@ class TermsFlagInline(admin.TabularInline):
     model = TermsFlag
     extra = 0
     fk_name = "organisation"
-    raw_id_fields = ["set_by", "cleared_by"]
+    # Flags are set and cleared through customers.services (who, when, why); the admin only shows them.
+    readonly_fields = ["kind", "reason", "set_by", "set_at", "cleared_at", "cleared_by"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Organisation)

@@ -21,7 +21,7 @@ from answerable.customers.services import customer_for_address, normalise_addres
 from answerable.lib.attachments import AttachmentRejected
 from answerable.staff.models import Team, TeamAddress
 from answerable.tickets import services
-from answerable.tickets.models import Message, Ticket
+from answerable.tickets.models import Message, Status, Ticket
 
 log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"\[#(\d{1,12})\]")
@@ -111,6 +111,14 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
 
 
 def _thread(msg: EmailMessage, *, customer_id: int, team: Team) -> Ticket | None:
+    """The ticket this mail continues, if the sender is its customer; a closed ticket gets a follow-up."""
+    ticket = _referenced(msg, customer_id=customer_id)
+    if ticket is None or ticket.status == Status.CLOSED:
+        return None
+    return ticket
+
+
+def _referenced(msg: EmailMessage, *, customer_id: int) -> Ticket | None:
     ids = re.findall(r"<[^>]+>", f"{msg.get('in-reply-to', '')} {msg.get('references', '')}")
     if ids:
         found = (

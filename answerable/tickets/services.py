@@ -140,8 +140,13 @@ def receive_message(
     message_id: str | None = None,
     files: Sequence[IncomingFile] = (),
 ) -> Message:
-    """The customer wrote again on an existing ticket: they are waiting on us, and a solved ticket reopens."""
+    """The customer wrote again on an existing ticket: they are waiting on us, and a solved ticket reopens.
+
+    A closed ticket is final: callers open a follow-up ticket instead (see mail.ingest).
+    """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == Status.CLOSED:
+        raise ValueError(f"{ticket.reference} is closed; open a follow-up ticket instead.")
     message = _inbound(
         ticket, sender, text=text, html=html, raw=raw, message_id=message_id, files=files, now=now, actor=None
     )
@@ -176,16 +181,16 @@ def reply(
     status_after: str | None = None,
     seen_message_id: int | None = None,
     files: Sequence[IncomingFile] = (),
+    queue: bool = True,
 ) -> Message:
     """Answer the customer. The reply is queued for sending once this transaction commits.
 
     A repeated idempotency key returns the first reply instead of sending twice. With `seen_message_id`,
-    a customer message newer than it raises StaleDraft and nothing is written.
+    a customer message newer than it raises StaleDraft and nothing is written. `queue=False` records a
+    reply that was already delivered elsewhere (demo data, imports from another desk).
     """
-    if idempotency_key:
-        existing = Message.objects.filter(idempotency_key=idempotency_key, ticket=ticket).first()
-        if existing:
-            return existing
+    if existing := _already_made(ticket, idempotency_key):
+        return existing
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if seen_message_id is not None:
         newer = list(
@@ -195,15 +200,12 @@ def reply(
         )
         if newer:
             raise StaleDraft(newer)
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                ticket=ticket, kind=Message.Kind.OUTBOUND, author=agent, text=text, created_at=now,
-                idempotency_key=idempotency_key or None, delivery=Message.Delivery.QUEUED,
-            )  # fmt: skip
-    except IntegrityError:
-        # Two submits raced past the check above; the first one won.
-        return Message.objects.get(idempotency_key=idempotency_key)
+    message, created = _create_once(
+        ticket, idempotency_key, kind=Message.Kind.OUTBOUND, author=agent, text=text, created_at=now,
+        delivery=Message.Delivery.QUEUED if queue else Message.Delivery.SENT,
+    )  # fmt: skip
+    if not created:
+        return message
     _store_files(message, files)
     fields = ["last_activity_at", "waiting_since"]
     ticket.last_activity_at = now
@@ -215,11 +217,12 @@ def reply(
     new_status = status_after or (Status.OPEN if ticket.status == Status.NEW else None)
     if new_status and new_status != ticket.status:
         _set_status_fields(ticket, new_status, actor=agent, now=now)
-        fields += ["status", "solved_at"]
+        fields += ["status", "solved_at"]  # waiting_since is already in fields
     ticket.save(update_fields=fields)
-    from answerable.tickets.tasks import send_reply
+    if queue:
+        from answerable.tickets.tasks import send_reply
 
-    jobs.enqueue_on_commit(send_reply, message.pk)
+        jobs.enqueue_on_commit(send_reply, message.pk)
     return message
 
 
@@ -228,16 +231,34 @@ def add_note(
     ticket: Ticket, *, agent: Agent, text: str, now: datetime, idempotency_key: str | None = None
 ) -> Message:
     """An internal note: seen by agents only, never sent."""
-    if idempotency_key:
-        existing = Message.objects.filter(idempotency_key=idempotency_key, ticket=ticket).first()
-        if existing:
-            return existing
-    message = Message.objects.create(
-        ticket=ticket, kind=Message.Kind.NOTE, author=agent, text=text, created_at=now,
-        idempotency_key=idempotency_key or None,
-    )  # fmt: skip
-    _event(ticket, Event.Kind.NOTE_ADDED, actor=agent, now=now, message=message.pk)
+    if existing := _already_made(ticket, idempotency_key):
+        return existing
+    message, created = _create_once(
+        ticket, idempotency_key, kind=Message.Kind.NOTE, author=agent, text=text, created_at=now
+    )
+    if created:
+        _event(ticket, Event.Kind.NOTE_ADDED, actor=agent, now=now, message=message.pk)
+        Ticket.objects.filter(pk=ticket.pk, last_activity_at__lt=now).update(last_activity_at=now)
     return message
+
+
+def _already_made(ticket: Ticket, key: str | None) -> Message | None:
+    """The message an earlier submit with this key made on this ticket, if any."""
+    if not key:
+        return None
+    return Message.objects.filter(idempotency_key=key, ticket=ticket).first()
+
+
+def _create_once(ticket: Ticket, key: str | None, **fields: object) -> tuple[Message, bool]:
+    """Create the message unless a concurrent submit with the same key got there first."""
+    try:
+        with transaction.atomic():
+            return Message.objects.create(ticket=ticket, idempotency_key=key or None, **fields), True
+    except IntegrityError:
+        existing = _already_made(ticket, key)
+        if existing is None:  # the key belongs to another ticket: refuse rather than cross tickets
+            raise ValueError("This form was already used for another ticket; reload the page.") from None
+        return existing, False
 
 
 @transaction.atomic
@@ -259,6 +280,7 @@ def _set_status_fields(ticket: Ticket, status: str, *, actor: Agent | None, now:
     ticket.status = status
     if status in (Status.SOLVED, Status.CLOSED):
         ticket.solved_at = ticket.solved_at or now
+        ticket.waiting_since = None  # nobody waits on a solved ticket; a new message starts a new wait
     else:
         ticket.solved_at = None
 
@@ -272,7 +294,7 @@ def set_status(ticket: Ticket, status: str, *, actor: Agent, now: datetime) -> T
         return ticket
     _set_status_fields(ticket, status, actor=actor, now=now)
     ticket.last_activity_at = now
-    ticket.save(update_fields=["status", "solved_at", "last_activity_at"])
+    ticket.save(update_fields=["status", "solved_at", "waiting_since", "last_activity_at"])
     return ticket
 
 

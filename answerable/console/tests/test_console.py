@@ -186,3 +186,51 @@ def test_wrong_password_says_so(world, client):
     response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
     assert response.status_code == 200
     assert b"didn't match" in response.content
+
+
+def test_attachments_download_with_safe_headers_and_only_for_those_who_see_the_ticket(world, client):
+    files = [services.IncomingFile("../../etc/evil.html", b"<script>alert(1)</script>", "text/html")]
+    message = services.reply(
+        world.billing_ticket, agent=world.alice, text="See attached", now=T0, files=files
+    )
+    attachment = message.attachments.get()
+    assert attachment.filename == "evil.html"
+    url = reverse("ticket_attachment", args=[world.billing_ticket.pk, attachment.pk])
+    client.force_login(world.carl)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == b"<script>alert(1)</script>"
+    client.force_login(world.bob)
+    assert client.get(url).status_code == 404
+    other_ticket_url = reverse("ticket_attachment", args=[world.shipping_ticket.pk, attachment.pk])
+    client.force_login(world.ada)
+    assert client.get(other_ticket_url).status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_ticket_page_query_count_does_not_grow_with_the_thread(
+    world, client, django_assert_max_num_queries, n
+):
+    ticket = world.billing_ticket
+    for i in range(n):
+        services.reply(ticket, agent=world.alice, text=f"Reply {i}", now=T0 + timedelta(minutes=i))
+        services.add_note(ticket, agent=world.carl, text=f"Note {i}", now=T0 + timedelta(minutes=i))
+    client.force_login(world.alice)
+    # session, user, ticket, presence (get/update), thread, attachments, flags, history, events, emails,
+    # macros, agents, others present, tags
+    with django_assert_max_num_queries(17):
+        assert client.get(reverse("ticket", args=[ticket.pk])).status_code == 200
+
+
+def test_a_reply_over_htmx_also_refreshes_the_status_out_of_band(world, client):
+    client.force_login(world.alice)
+    response = client.post(
+        reverse("ticket_compose", args=[world.billing_ticket.pk]),
+        {"kind": "reply", "text": "On it."},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert 'id="properties"' in html and 'hx-swap-oob="true"' in html
+    assert '<option value="open" selected>' in html

@@ -107,3 +107,14 @@ def test_smtp_receiver_answers_250_after_storing_and_550_for_unknown_addresses(m
         assert Message.objects.filter(message_id="<s1@acme.example>").exists()
     finally:
         controller.stop()
+
+
+def test_mail_on_a_closed_ticket_opens_a_follow_up(world):
+    from answerable.tickets import services
+    from answerable.tickets.models import Status
+
+    services.set_status(world.billing_ticket, Status.CLOSED, actor=world.alice, now=T0)
+    subject = f"Re: Refund [#{world.billing_ticket.pk}]"
+    result = ingest(mail(subject=subject), recipients=["billing@desk.example"], now=T0)
+    assert result.created_ticket and result.ticket != world.billing_ticket
+    assert result.ticket.customer == world.billing_ticket.customer

@@ -135,3 +135,45 @@ def test_macro_fills_known_placeholders_and_leaves_unknown_ones_visible(world):
     )
     text = services.render_macro(macro, ticket=world.billing_ticket, agent=world.alice)
     assert text == "Hi Ana, Alice here. {{ order.id }}"
+
+
+def test_solving_a_ticket_ends_the_wait_and_a_new_message_starts_a_new_one(world):
+    ticket = world.billing_ticket
+    services.set_status(ticket, Status.SOLVED, actor=world.alice, now=T0 + timedelta(hours=1))
+    ticket.refresh_from_db()
+    assert ticket.waiting_since is None
+    services.receive_message(ticket, sender=ticket.customer, text="Thanks!", now=T0 + timedelta(days=3))
+    ticket.refresh_from_db()
+    assert ticket.waiting_since == T0 + timedelta(days=3)
+
+
+def test_a_closed_ticket_takes_no_more_messages(world):
+    ticket = world.billing_ticket
+    services.set_status(ticket, Status.CLOSED, actor=world.alice, now=T0)
+    with pytest.raises(ValueError, match="closed"):
+        services.receive_message(ticket, sender=ticket.customer, text="Hello again", now=T0)
+    assert ticket.messages.count() == 1
+
+
+def test_a_note_moves_the_tickets_last_activity(world):
+    services.add_note(
+        world.billing_ticket, agent=world.alice, text="Called the bank", now=T0 + timedelta(hours=2)
+    )
+    world.billing_ticket.refresh_from_db()
+    assert world.billing_ticket.last_activity_at == T0 + timedelta(hours=2)
+
+
+def test_an_idempotency_key_from_another_ticket_is_refused_not_crossed(world):
+    services.reply(world.billing_ticket, agent=world.alice, text="A", now=T0, idempotency_key="same")
+    with pytest.raises(ValueError, match="another ticket"):
+        services.reply(world.shipping_ticket, agent=world.bob, text="B", now=T0, idempotency_key="same")
+    assert not world.shipping_ticket.messages.filter(kind=Message.Kind.OUTBOUND).exists()
+
+
+def test_a_reply_recorded_as_already_sent_is_not_queued(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.reply(world.billing_ticket, agent=world.alice, text="Old", now=T0, queue=False)
+    assert message.delivery == Message.Delivery.SENT
+    assert mailoutbox == []
