@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from answerable.lib.corpora import corpora_dir
 from answerable.mail.ingest import NotForUs, ingest
 from answerable.mail.management.commands.mail_receiver import make_controller
 from answerable.tickets.models import Message
 from conftest import T0
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "email" / "messages"
+CORPORA = corpora_dir()
+CORPUS = CORPORA / "email" / "messages" if CORPORA else Path("/nonexistent")
 
 
 def mail(
