@@ -125,7 +125,7 @@ class TicketPage:
 def ticket_page(user: Agent, ticket: Ticket, *, now: datetime) -> TicketPage:
     thread = list(
         ticket.messages.select_related("author", "sender").prefetch_related("attachments").defer("raw")
-        .order_by("created_at", "id")
+        .annotate(has_raw=Q(raw__isnull=False)).order_by("created_at", "id")
     )  # fmt: skip
     customer = ticket.customer
     flags = []

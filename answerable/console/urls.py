@@ -13,5 +13,6 @@ urlpatterns = [
     path("t/<int:pk>/tags/", views.set_tags, name="ticket_tags"),
     path("t/<int:pk>/macro/<int:macro_id>/", views.macro, name="ticket_macro"),
     path("t/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="ticket_attachment"),
+    path("t/<int:pk>/messages/<int:message_id>/source/", views.message_source, name="ticket_message_source"),
     path("t/<int:pk>/presence/", views.presence, name="ticket_presence"),
 ]

@@ -17,7 +17,7 @@ from answerable.lib.attachments import AttachmentRejected
 from answerable.lib.keyset import BadCursor
 from answerable.staff.models import Agent
 from answerable.tickets import access, services
-from answerable.tickets.models import Attachment, Macro, Priority, Status, Ticket
+from answerable.tickets.models import Attachment, Macro, Message, Priority, Status, Ticket
 
 
 def _filters(request: HttpRequest) -> queries.InboxFilters:
@@ -233,6 +233,18 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
                             content_type=found.content_type)  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def message_source(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """The inbound message exactly as received, as a download (never rendered)."""
+    ticket = access.ticket_for(request.user, pk)
+    found = get_object_or_404(Message.objects.exclude(raw=None), pk=message_id, ticket=ticket)
+    response = HttpResponse(bytes(found.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{found.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -1,172 +1,172 @@
-"""Inbound mail to tickets: parse, find the team and the customer, thread, store, in one transaction.
+"""Inbound mail to tickets: parse, route to a team, find the customer, thread, store, acknowledge.
 
-Threading trusts a reference only from the ticket's own customer: a forged In-Reply-To or "[#123]" from
-anyone else opens a new ticket instead of reaching another customer's conversation.
+Nothing is lost: mail that cannot become a ticket message (no usable sender, no team) is quarantined raw with
+the reason; a malformed message is stored with whatever text could be recovered and its problems flagged.
+
+Threading trusts a reference only from the ticket's own customer: In-Reply-To/References to our Message-IDs,
+then a signed plus-address token, then "[#123]" in the subject. A forged or guessed reference from anyone
+else opens a new ticket instead of reaching another customer's conversation.
 """
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.html import strip_tags
 
-from answerable.customers.services import customer_for_address, normalise_address
+from answerable.customers.models import Customer
+from answerable.customers.services import customer_for_address
+from answerable.lib import tokens
 from answerable.lib.attachments import AttachmentRejected
+from answerable.mail.models import QuarantinedMail
+from answerable.mail.parse import ParsedMail, parse
+from answerable.mail.reply_text import extract_reply
 from answerable.staff.models import Team, TeamAddress
 from answerable.tickets import services
 from answerable.tickets.models import Message, Status, Ticket
 
 log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"\[#(\d{1,12})\]")
-
-
-class NotForUs(ValueError):
-    """No team receives mail at any of the recipients."""
+_ROBOT_SENDER = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+.-].*)?@", re.I)
+ACKS_PER_SENDER_PER_HOUR = 3
 
 
 @dataclass(frozen=True)
-class Ingested:
-    ticket: Ticket
-    message: Message
-    created_ticket: bool
-    duplicate: bool = False
+class Outcome:
+    kind: str  # "new", "reply", "follow_up", "duplicate", "bounce", "quarantined"
+    ticket: Ticket | None = None
+    message: Message | None = None
+    reason: str = ""
 
 
-def team_for(recipients: list[str]) -> Team | None:
-    for address in recipients:
-        found = TeamAddress.objects.select_related("team").filter(email__iexact=address.strip()).first()
+def team_for(addresses: list[str]) -> Team | None:
+    for address in addresses:
+        base = tokens.base_address(address.strip())
+        found = TeamAddress.objects.select_related("team").filter(email__iexact=base).first()
         if found:
             return found.team
     return None
 
 
-def ingest(raw: bytes, *, recipients: list[str], now: datetime) -> Ingested:
-    """Store one message. The same Message-ID delivered twice is stored once."""
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
-    # The envelope decides when there is one (SMTP); a mailbox poll has only the headers.
-    headers = [a for _, a in getaddresses([*msg.get_all("delivered-to", []), *msg.get_all("to", [])])]
-    team = team_for(recipients or headers)
+def message_key(parsed: ParsedMail, raw: bytes) -> str:
+    """The Message-ID, or for mail without one a stable id from its bytes, so a redelivery is still caught."""
+    return parsed.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
+
+
+def ingest(raw: bytes, *, recipients: list[str], now: datetime, source: str = "smtp") -> Outcome:
+    """Store one message. The same message delivered twice is stored once."""
+    parsed = parse(raw)
+    key = message_key(parsed, raw)
+    existing = Message.objects.filter(message_id=key).select_related("ticket").first()
+    if existing:
+        return Outcome("duplicate", existing.ticket, existing)
+    if parsed.is_bounce:
+        return _bounce(parsed, raw, now=now, source=source)
+    # The envelope decides when there is one (SMTP); a mailbox poll or an import has only the headers.
+    team = team_for(recipients) or team_for(parsed.recipients)
     if team is None:
-        raise NotForUs(f"No team receives mail at {', '.join(recipients)}")
-    message_id = (msg.get("message-id") or "").strip() or None
-    if message_id:
-        existing = Message.objects.filter(message_id=message_id).select_related("ticket").first()
-        if existing:
-            return Ingested(existing.ticket, existing, created_ticket=False, duplicate=True)
-    name, address = _sender(msg)
-    text, html = _body(msg)
-    files = _files(msg)
+        return quarantine(raw, "No team receives mail at any of its recipients.", now=now, source=source)
+    if not parsed.from_address:
+        return quarantine(raw, "The message has no usable sender address.", now=now, source=source)
     try:
         with transaction.atomic():
-            customer = customer_for_address(address, name=name)
-            ticket = _thread(msg, customer_id=customer.pk, team=team)
-            if ticket is None:
-                ticket = services.open_ticket(
-                    customer=customer, team=team, subject=str(msg.get("subject", "")), text=text, html=html,
-                    raw=raw, message_id=message_id, files=files, now=now, channel="email",
-                )  # fmt: skip
-                return Ingested(ticket, ticket.messages.get(), created_ticket=True)
-            message = services.receive_message(
-                ticket,
-                sender=customer,
-                text=text,
-                html=html,
-                raw=raw,
-                message_id=message_id,
-                files=files,
-                now=now,
-            )
-            return Ingested(ticket, message, created_ticket=False)
+            outcome = _file(parsed, raw, key=key, team=team, recipients=recipients, now=now)
     except IntegrityError:
-        # A concurrent delivery of the same Message-ID won the race: that copy is the one we keep.
-        existing = Message.objects.filter(message_id=message_id).select_related("ticket").first()
+        # A concurrent delivery of the same message won the race: that copy is the one we keep.
+        existing = Message.objects.filter(message_id=key).select_related("ticket").first()
         if existing is None:
             raise
-        return Ingested(existing.ticket, existing, created_ticket=False, duplicate=True)
-    except (ValidationError, AttachmentRejected) as exc:
-        raise ValueError(str(exc)) from exc
+        return Outcome("duplicate", existing.ticket, existing)
+    except AttachmentRejected as exc:
+        return quarantine(raw, f"Attachment refused: {exc}", now=now, source=source)
+    return outcome
 
 
-def _sender(msg: EmailMessage) -> tuple[str, str]:
-    """The first usable address among From, Reply-To, Sender and Return-Path."""
-    for header in ("from", "reply-to", "sender", "return-path"):
-        try:
-            name, address = parseaddr(str(msg.get(header, "")))
-        except (IndexError, ValueError):  # the header parser gives up on some broken headers
-            continue
-        if "@" in address:
-            try:
-                normalise_address(address)
-            except ValidationError:
-                continue
-            return name, address
-    raise ValueError("The message has no usable sender address.")
+def _file(
+    parsed: ParsedMail, raw: bytes, *, key: str, team: Team, recipients: list[str], now: datetime
+) -> Outcome:
+    customer = customer_for_address(parsed.from_address, name=parsed.from_name)
+    referenced = _referenced(parsed, customer, recipients)
+    new_text = extract_reply(parsed.text, parsed.html)
+    fields = {
+        "text": parsed.text, "html": parsed.html, "raw": raw, "message_id": key, "files": parsed.attachments,
+        "new_text": new_text, "problems": parsed.problems,
+    }  # fmt: skip
+    if referenced is not None and referenced.status != Status.CLOSED:
+        message = services.receive_message(referenced, sender=customer, now=now, **fields)
+        return Outcome("reply", referenced, message)
+    ticket = services.open_ticket(
+        customer=customer, team=team, subject=parsed.subject, now=now, channel="email", **fields
+    )
+    if should_acknowledge(parsed, team, customer, now=now):
+        services.acknowledge(ticket, now=now)
+    kind = "follow_up" if referenced is not None else "new"
+    return Outcome(kind, ticket, ticket.messages.get(kind=Message.Kind.INBOUND))
 
 
-def _thread(msg: EmailMessage, *, customer_id: int, team: Team) -> Ticket | None:
-    """The ticket this mail continues, if the sender is its customer; a closed ticket gets a follow-up."""
-    ticket = _referenced(msg, customer_id=customer_id)
-    if ticket is None or ticket.status == Status.CLOSED:
-        return None
-    return ticket
-
-
-def _referenced(msg: EmailMessage, *, customer_id: int) -> Ticket | None:
-    ids = re.findall(r"<[^>]+>", f"{msg.get('in-reply-to', '')} {msg.get('references', '')}")
+def _referenced(parsed: ParsedMail, customer: Customer, recipients: list[str]) -> Ticket | None:
+    """The ticket this mail continues, if the sender is that ticket's customer."""
+    ids = [*parsed.in_reply_to, *parsed.references]
     if ids:
         found = (
-            Message.objects.filter(message_id__in=ids, ticket__customer_id=customer_id)
+            Message.objects.filter(message_id__in=ids, ticket__customer=customer)
             .select_related("ticket")
             .order_by("-created_at")
             .first()
         )
         if found:
             return found.ticket
-    match = _REFERENCE.search(str(msg.get("subject", "")))
+    for address in [*recipients, *parsed.recipients]:
+        ticket_id = tokens.ticket_from_address(address)
+        if ticket_id is not None:
+            ticket = Ticket.objects.filter(pk=ticket_id, customer=customer).first()
+            if ticket:
+                return ticket
+    match = _REFERENCE.search(parsed.subject)
     if match:
-        return Ticket.objects.filter(pk=int(match.group(1)), customer_id=customer_id).first()
+        return Ticket.objects.filter(pk=int(match.group(1)), customer=customer).first()
     return None
 
 
-def _body(msg: EmailMessage) -> tuple[str, str]:
-    part = msg.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return "", ""
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
-    if part.get_content_type() == "text/html":
-        return strip_tags(content).strip(), content
-    html_part = msg.get_body(preferencelist=("html",))
-    html = ""
-    if html_part is not None:
-        try:
-            html = html_part.get_content()
-        except (LookupError, UnicodeError):
-            html = ""
-    return content.strip(), html
+def should_acknowledge(parsed: ParsedMail, team: Team, customer: Customer, *, now: datetime) -> bool:
+    """RFC 3834 and common sense: never answer robots, lists or ourselves, and not too often."""
+    if parsed.auto_submitted not in ("", "no"):
+        return False
+    if parsed.precedence in ("bulk", "junk", "list") or parsed.list_id:
+        return False
+    if parsed.return_path == "":  # the null sender <>: a bounce or another auto-reply
+        return False
+    if _ROBOT_SENDER.match(parsed.from_address):
+        return False
+    if TeamAddress.objects.filter(email__iexact=tokens.base_address(parsed.from_address)).exists():
+        return False
+    recent = Message.objects.filter(
+        ticket__customer=customer, automatic=True, created_at__gte=now - timedelta(hours=1)
+    ).count()
+    return recent < ACKS_PER_SENDER_PER_HOUR
 
 
-def _files(msg: EmailMessage) -> list[services.IncomingFile]:
-    out = []
-    for part in msg.iter_attachments():
-        payload = part.get_payload(decode=True)
-        if payload is None:
-            continue
-        out.append(
-            services.IncomingFile(
-                filename=part.get_filename() or "attachment",
-                content=payload,
-                content_type=part.get_content_type(),
-            )
-        )
-    return out
+def _bounce(parsed: ParsedMail, raw: bytes, *, now: datetime, source: str) -> Outcome:
+    """A delivery status notification marks the message that bounced as failed, visibly, with the reason."""
+    original = None
+    if parsed.bounced_message_id:
+        original = Message.objects.filter(
+            message_id=parsed.bounced_message_id, kind=Message.Kind.OUTBOUND
+        ).select_related("ticket").first()  # fmt: skip
+    if original is None:
+        return quarantine(raw, "A bounce for a message we do not know.", now=now, source=source)
+    reason = f"Bounced: {parsed.bounce_reason or 'the recipient server returned it'}"
+    services.record_delivery(original, sent=False, now=now, error=reason)
+    quarantine(raw, f"Bounce for {original.ticket.reference}: {reason}", now=now, source=source)
+    return Outcome("bounce", original.ticket, original, reason)
+
+
+def quarantine(raw: bytes, reason: str, *, now: datetime, source: str) -> Outcome:
+    digest = hashlib.sha256(raw).hexdigest()
+    QuarantinedMail.objects.get_or_create(
+        sha256=digest, defaults={"raw": raw, "reason": reason, "source": source[:255], "received_at": now}
+    )
+    log.warning("quarantined mail from %s: %s", source, reason)
+    return Outcome("quarantined", reason=reason)

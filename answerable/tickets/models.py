@@ -1,5 +1,8 @@
 """Tickets, their messages and attachments, and the audit trail of who did what."""
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -55,6 +58,8 @@ class Ticket(models.Model):
     last_activity_at = models.DateTimeField()
     # Since when the customer has been waiting on us: set by their message, cleared by our reply.
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # The honest expected time of first response told to the customer in the acknowledgement.
+    expected_response_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -107,6 +112,8 @@ class Message(models.Model):
     )
     sender = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(blank=True)
+    # The new text of an inbound reply, without quotes and signature (mail.reply_text); "" when the same.
+    new_text = models.TextField(blank=True)
     html = models.TextField(blank=True, help_text="Sanitised with nh3 when stored; safe to display.")
     raw = models.BinaryField(null=True, blank=True, editable=False, help_text="Inbound source as received.")
     # NULL, not "", for "none": the unique constraints below must ignore messages without one.
@@ -115,11 +122,24 @@ class Message(models.Model):
     delivery = models.CharField(max_length=8, choices=Delivery.choices, default="", blank=True)
     delivery_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Outbox: a queued outbound message is sent by mail.outbox with retries; the lease stops two senders
+    # from taking the same message, and expires so a crashed sender's message is tried again.
+    automatic = models.BooleanField(default=False, help_text="Sent by the desk itself (acknowledgements).")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # What could not be read cleanly in an inbound message (bad charset, broken MIME ...): shown as a flag.
+    problems = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [
             # tickets.queries.thread: a ticket's messages in order.
             models.Index(fields=["ticket", "created_at", "id"], name="message_thread"),
+            # mail.outbox.claim_due: queued messages by due time.
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(delivery="queued"), name="message_outbox_due"
+            ),
         ]
         constraints = [
             # The same mail delivered twice is stored once (mail ingestion, threading by Message-ID).
@@ -134,9 +154,15 @@ class Message(models.Model):
         return f"{self.get_kind_display()} on #{self.ticket_id}"
 
 
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Stored under a random name: the customer's filename is data (kept in `filename`), never a path."""
+    suffix = "".join(c for c in Path(filename).suffix[:10] if c.isalnum() or c == ".")
+    return f"attachments/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{suffix.lower()}"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="attachments/%Y/%m/")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=127)
     size = models.PositiveBigIntegerField()
@@ -158,6 +184,7 @@ class Event(models.Model):
         PRIORITY_CHANGED = "priority_changed", "Priority changed"
         TAGS_CHANGED = "tags_changed", "Tags changed"
         DELIVERY = "delivery", "Delivery"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -63,12 +65,16 @@ def _inbound(
     files: Sequence[IncomingFile],
     now: datetime,
     actor: Agent | None,
+    new_text: str = "",
+    problems: Sequence[str] = (),
 ) -> Message:
     message = Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.INBOUND,
         sender=sender,
         text=text,
+        new_text=new_text if new_text.strip() != text.strip() else "",
+        problems=list(problems),
         html=sanitise(html) if html else "",
         raw=raw,
         message_id=message_id,
@@ -101,6 +107,8 @@ def open_ticket(
     files: Sequence[IncomingFile] = (),
     actor: Agent | None = None,
     channel: str = "web",
+    new_text: str = "",
+    problems: Sequence[str] = (),
 ) -> Ticket:
     """A new request from a customer: the ticket, its first message, and the events."""
     ticket = Ticket.objects.create(
@@ -124,6 +132,8 @@ def open_ticket(
         files=files,
         now=now,
         actor=actor,
+        new_text=new_text,
+        problems=problems,
     )
     return ticket
 
@@ -139,6 +149,8 @@ def receive_message(
     raw: bytes | None = None,
     message_id: str | None = None,
     files: Sequence[IncomingFile] = (),
+    new_text: str = "",
+    problems: Sequence[str] = (),
 ) -> Message:
     """The customer wrote again on an existing ticket: they are waiting on us, and a solved ticket reopens.
 
@@ -148,7 +160,17 @@ def receive_message(
     if ticket.status == Status.CLOSED:
         raise ValueError(f"{ticket.reference} is closed; open a follow-up ticket instead.")
     message = _inbound(
-        ticket, sender, text=text, html=html, raw=raw, message_id=message_id, files=files, now=now, actor=None
+        ticket,
+        sender,
+        text=text,
+        html=html,
+        raw=raw,
+        message_id=message_id,
+        files=files,
+        now=now,
+        actor=None,
+        new_text=new_text,
+        problems=problems,
     )
     fields = ["last_activity_at", "waiting_since"]
     ticket.last_activity_at = now
@@ -201,9 +223,17 @@ def reply(
         if newer:
             raise StaleDraft(newer)
     message, created = _create_once(
-        ticket, idempotency_key, kind=Message.Kind.OUTBOUND, author=agent, text=text, created_at=now,
+        ticket,
+        idempotency_key,
+        kind=Message.Kind.OUTBOUND,
+        author=agent,
+        text=text,
+        created_at=now,
         delivery=Message.Delivery.QUEUED if queue else Message.Delivery.SENT,
-    )  # fmt: skip
+        message_id=new_message_id(ticket),
+        next_attempt_at=now if queue else None,
+        sent_at=None if queue else now,
+    )
     if not created:
         return message
     _store_files(message, files)
@@ -220,10 +250,66 @@ def reply(
         fields += ["status", "solved_at"]  # waiting_since is already in fields
     ticket.save(update_fields=fields)
     if queue:
-        from answerable.tickets.tasks import send_reply
-
-        jobs.enqueue_on_commit(send_reply, message.pk)
+        _send_soon()
     return message
+
+
+def _send_soon() -> None:
+    from answerable.mail.tasks import drain_outbox
+
+    jobs.enqueue_on_commit(drain_outbox)
+
+
+def new_message_id(ticket: Ticket) -> str:
+    """Our Message-ID, fixed when the message is created so a retried send keeps it."""
+    address = (
+        ticket.team.addresses.order_by("id").values_list("email", flat=True).first()
+        or "desk@answerable.invalid"
+    )
+    return make_msgid(idstring=f"t{ticket.pk}", domain=address.rsplit("@", 1)[-1])
+
+
+@transaction.atomic
+def acknowledge(ticket: Ticket, *, now: datetime) -> Message:
+    """The instant acknowledgement of a new request: reference, owner, an honest expected time.
+
+    The expected time is stored on the ticket for the promise ledger to track.
+    """
+    from answerable.tickets.expected import expected_first_response
+
+    ticket = (
+        Ticket.objects.select_for_update().select_related("team", "customer", "assignee").get(pk=ticket.pk)
+    )
+    due = expected_first_response(ticket.team, now)
+    ticket.expected_response_at = due
+    ticket.save(update_fields=["expected_response_at"])
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.OUTBOUND,
+        automatic=True,
+        text=acknowledgement_text(ticket, due),
+        created_at=now,
+        delivery=Message.Delivery.QUEUED,
+        message_id=new_message_id(ticket),
+        next_attempt_at=now,
+    )
+    _event(ticket, Event.Kind.ACKNOWLEDGED, actor=None, now=now, message=message.pk, expected=due.isoformat())
+    _send_soon()
+    return message
+
+
+def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
+    local = due.astimezone(ZoneInfo(ticket.team.time_zone))
+    owner = ticket.assignee.display_name if ticket.assignee else f"Our {ticket.team.name} team"
+    greeting = f"Hello {ticket.customer.first_name}," if ticket.customer.first_name else "Hello,"
+    return (
+        f"{greeting}\n\n"
+        f'Thank you for writing to us. We have your request "{ticket.subject}" as {ticket.reference}.\n\n'
+        f"{owner} will answer you by {local:%A %-d %B, %H:%M} ({ticket.team.time_zone} time). "
+        "That is when we have recently answered most requests; we will often be quicker.\n\n"
+        f"To add anything, reply to this email and keep {ticket.reference} in the subject.\n\n"
+        f"{ticket.team.name}"
+    )
 
 
 @transaction.atomic
@@ -337,20 +423,26 @@ def set_tags(ticket: Ticket, names: Iterable[str], *, actor: Agent, now: datetim
     return ticket
 
 
-def record_delivery(
-    message: Message, *, sent: bool, now: datetime, error: str = "", message_id: str = ""
-) -> None:
-    """The outcome of handing a reply to the mail server."""
-    with transaction.atomic():
-        fields = ["delivery", "delivery_error"]
-        message.delivery = Message.Delivery.SENT if sent else Message.Delivery.FAILED
-        message.delivery_error = error
-        if message_id:
-            message.message_id = message_id
-            fields.append("message_id")
-        message.save(update_fields=fields)
-        _event(message.ticket, Event.Kind.DELIVERY, actor=None, now=now, message=message.pk,
-               delivery=message.delivery, error=error)  # fmt: skip
+@transaction.atomic
+def record_delivery(message: Message, *, sent: bool, now: datetime, error: str = "") -> None:
+    """The final outcome of sending a message (or of its bounce): sent, or failed with the reason."""
+    message.delivery = Message.Delivery.SENT if sent else Message.Delivery.FAILED
+    message.delivery_error = error
+    message.lease_until = None
+    message.next_attempt_at = None
+    fields = ["delivery", "delivery_error", "lease_until", "next_attempt_at"]
+    if sent:
+        message.sent_at = now
+        fields.append("sent_at")
+    message.save(update_fields=fields)
+    _event(message.ticket, Event.Kind.DELIVERY, actor=None, now=now, message=message.pk,
+           delivery=message.delivery, error=error)  # fmt: skip
+
+
+def retry_later(message: Message, *, error: str, at: datetime) -> None:
+    """A temporary failure: keep the message queued, say why, try again at `at`. Only the final outcome is
+    an Event."""
+    Message.objects.filter(pk=message.pk).update(delivery_error=error, next_attempt_at=at, lease_until=None)
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(customer|agent|ticket|team)\.(\w+)\s*\}\}")

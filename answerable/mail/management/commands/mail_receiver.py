@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from answerable.lib import clock
-from answerable.mail.ingest import NotForUs, ingest, team_for
+from answerable.mail.ingest import Outcome, ingest, team_for
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,13 @@ class Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         try:
-            result = await asyncio.to_thread(_store, bytes(raw), list(envelope.rcpt_tos))
-        except NotForUs:
-            return "550 5.1.1 No team receives mail at this address"
+            outcome = await asyncio.to_thread(_store, bytes(raw), list(envelope.rcpt_tos))
         except Exception:
             log.exception("could not store inbound mail; asking the sender to retry")
             return "451 4.3.0 Could not store the message; try again later"
-        return f"250 OK stored as ticket #{result}"
+        if outcome.ticket is not None:
+            return f"250 OK {outcome.kind} {outcome.ticket.reference}"
+        return f"250 OK {outcome.kind}"
 
 
 def _team_exists(address: str) -> bool:
@@ -51,9 +51,9 @@ def _team_exists(address: str) -> bool:
         connection.close()  # worker threads come and go: never leave their connections open
 
 
-def _store(raw: bytes, recipients: list[str]) -> int:
+def _store(raw: bytes, recipients: list[str]) -> Outcome:
     try:
-        return ingest(raw, recipients=recipients, now=clock.now()).ticket.pk
+        return ingest(raw, recipients=recipients, now=clock.now(), source="smtp")
     finally:
         connection.close()
 
