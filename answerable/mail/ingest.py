@@ -55,9 +55,17 @@ def message_key(parsed: ParsedMail, raw: bytes) -> str:
     return parsed.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
 
 
-def ingest(raw: bytes, *, recipients: list[str], now: datetime, source: str = "smtp") -> Outcome:
-    """Store one message. The same message delivered twice is stored once."""
+def ingest(
+    raw: bytes, *, recipients: list[str], now: datetime, source: str = "smtp", historical: bool = False
+) -> Outcome:
+    """Store one message. The same message delivered twice is stored once.
+
+    `historical` is for imported archives: the message keeps its own Date (when it is not in the future)
+    and nobody is acknowledged for mail written long ago.
+    """
     parsed = parse(raw)
+    if historical and parsed.date is not None and parsed.date <= now:
+        now = parsed.date
     key = message_key(parsed, raw)
     existing = Message.objects.filter(message_id=key).select_related("ticket").first()
     if existing:
@@ -72,7 +80,9 @@ def ingest(raw: bytes, *, recipients: list[str], now: datetime, source: str = "s
         return quarantine(raw, "The message has no usable sender address.", now=now, source=source)
     try:
         with transaction.atomic():
-            outcome = _file(parsed, raw, key=key, team=team, recipients=recipients, now=now)
+            outcome = _file(
+                parsed, raw, key=key, team=team, recipients=recipients, now=now, ack=not historical
+            )
     except IntegrityError:
         # A concurrent delivery of the same message won the race: that copy is the one we keep.
         existing = Message.objects.filter(message_id=key).select_related("ticket").first()
@@ -85,7 +95,7 @@ def ingest(raw: bytes, *, recipients: list[str], now: datetime, source: str = "s
 
 
 def _file(
-    parsed: ParsedMail, raw: bytes, *, key: str, team: Team, recipients: list[str], now: datetime
+    parsed: ParsedMail, raw: bytes, *, key: str, team: Team, recipients: list[str], now: datetime, ack: bool
 ) -> Outcome:
     customer = customer_for_address(parsed.from_address, name=parsed.from_name)
     referenced = _referenced(parsed, customer, recipients)
@@ -100,7 +110,7 @@ def _file(
     ticket = services.open_ticket(
         customer=customer, team=team, subject=parsed.subject, now=now, channel="email", **fields
     )
-    if should_acknowledge(parsed, team, customer, now=now):
+    if ack and should_acknowledge(parsed, team, customer, now=now):
         services.acknowledge(ticket, now=now)
     kind = "follow_up" if referenced is not None else "new"
     return Outcome(kind, ticket, ticket.messages.get(kind=Message.Kind.INBOUND))

@@ -5,10 +5,11 @@ Whatever cannot be read cleanly is recorded in `problems`, and the caller stores
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +26,7 @@ class ParsedMail:
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     subject: str = ""
+    date: datetime | None = None  # the Date header, aware; None when missing or unreadable
     from_name: str = ""
     from_address: str = ""  # the first usable address among From, Reply-To, Sender, Return-Path; "" if none
     recipients: list[str] = field(default_factory=list)  # To, Cc, Delivered-To, X-Original-To
@@ -55,6 +57,7 @@ def parse(raw: bytes) -> ParsedMail:
     out.in_reply_to = _MSGID.findall(_header(msg, "in-reply-to", out))
     out.references = _MSGID.findall(_header(msg, "references", out))
     out.subject = _header(msg, "subject", out).strip()
+    out.date = _date(_header(msg, "date", out))
     out.from_name, out.from_address = _sender(msg, out)
     out.recipients = _recipients(msg, out)
     out.auto_submitted = _header(msg, "auto-submitted", out).strip().lower()
@@ -74,6 +77,16 @@ def _header(msg: EmailMessage, name: str, out: ParsedMail) -> str:
     except Exception as exc:  # the header parser fails on some broken headers; keep going without it
         out.problems.append(f"header {name}: {exc.__class__.__name__}")
         return ""
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed
 
 
 def _first_id(value: str) -> str | None:
