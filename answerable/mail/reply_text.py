@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (patterns in many scripts: Cyrillic, Greek, CJK letters are meant)
 """The new text of an inbound email: quoted history, signatures and disclaimers taken off.
 
 `extract_reply(text, html)` is what the ticket thread shows for a customer's mail. `split_reply` gives
@@ -26,7 +27,10 @@ in the length of the message.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = ["ReplyParts", "extract_reply", "html_to_text", "split_reply"]
 
@@ -36,7 +40,12 @@ NEW, SIG, QUOTE = 0, 1, 2
 _CUT = "\ue000"
 _HDR = "\ue001"
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"))
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    )
+)
 _SPACES = dict.fromkeys(map(ord, "\xa0\u2007\u202f\u3000"), " ")
 _CLEAN_TABLE = {**_INVISIBLE, **_SPACES}
 
@@ -50,12 +59,14 @@ _VERB = (
     r"написав|napsal\(a\)|napsala|napsal|yazdı|írta|έγραψε|a scris|כתב|كتب"
 )
 _VERB_RE = re.compile(rf"(?<!\w)(?:{_VERB})(?!\w)|写道|寫道|のメッセージ|書きました|님이 작성", re.IGNORECASE)
-_VERB_WORDS = frozenset(
-    "wrote writes schrieb geschrieben escribió escribio escreveu escreve scrisse schreef geschreven skrev "
-    "skriver napisał(a) napisała napisał napisal pisze kirjoitti написал(а) написала написал пишет написав "
-    "napsal(a) napsala napsal yazdı írta έγραψε כתב كتب".split()
-)
+_VERB_WORDS = frozenset({
+    "wrote", "writes", "schrieb", "geschrieben", "escribió", "escribio", "escreveu", "escreve", "scrisse",
+    "schreef", "geschreven", "skrev", "skriver", "napisał(a)", "napisała", "napisał", "napisal", "pisze",
+    "kirjoitti", "написал(а)", "написала", "написал", "пишет", "написав", "napsal(a)", "napsala", "napsal",
+    "yazdı", "írta", "έγραψε", "כתב", "كتب",
+})  # fmt: skip
 _VERB_PAIRS = frozenset({"has written", "a écrit", "a ecrit", "ha escrito", "ha scritto", "a scris"})
+_VERB_SUFFIXES = frozenset(v[-3:] for v in _VERB_WORDS | _VERB_PAIRS)
 _CJK_VERB_ENDS = ("写道", "寫道", "書きました", "님이 작성")
 _EMAIL_AT_END_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+\s*[>\])»]*\s*$")
 _TIME_OR_YEAR_RE = re.compile(r"\d{1,2}[:.h]\d{2}|(?<!\d)(?:19|20)\d{2}(?!\d)|\d{4}年")
@@ -101,8 +112,6 @@ _HEADER_KEY_RE = re.compile(
 )
 _TIME_RE = re.compile(r"\d{1,2}\s?[:.h]\s?\d{2}")
 _SECOND_SUBJECT_RE = re.compile(r"\s(?:objet|subject|betreff|oggetto|asunto|onderwerp|assunto)\s?[:：]", re.I)
-_TRAILING_SPACE_RE = re.compile(r"[ \t\f\v\xa0\u3000]+$", re.MULTILINE)
-_BLANK_RUNS_RE = re.compile(r"\n{3,}")
 _QUOTED_COLONS = frozenset({">:", ">：", "> :"})  # the end of a header wrapped after its "<address"
 # Header keys tried per message before giving up on header blocks: real mail has a handful.
 _BLOCK_BUDGET = 200
@@ -118,30 +127,49 @@ _ORIGINAL_MARKERS = {
     "anfang der weitergeleiteten nachricht", "message transféré", "début du message réexpédié",
     "mensaje reenviado", "messaggio inoltrato", "inizio messaggio inoltrato", "doorgestuurd bericht",
     "vidarebefordrat meddelande", "videresendt besked", "videresendt melding", "välitetty viesti",
-    "przekazana wiadomość", "пересылаемое сообщение", "mensagem encaminhada", "转发的邮件", "転送されたメッセージ",
-    "reply message", "replied message",
+    "przekazana wiadomość", "пересылаемое сообщение", "mensagem encaminhada", "转发的邮件",
+    "転送されたメッセージ", "reply message", "replied message",
 }  # fmt: skip
 _MARKER_STRIP = " \t-_=*~—–:<>[]()"
 _MARKER_FIRST = frozenset(m[0] for m in _ORIGINAL_MARKERS)
 
 _MOBILE_RE = re.compile(
-    r"^(?:sent from (?:my |the |a |an )?|sent with |sent via |sent using |sent by (?:my )?|get outlook for |"
+    r"^(?:sent from (?:my |the |a |an )?|sent with |sent via |sent using |get outlook for |"
     r"envoyé (?:de|depuis|à partir de|avec) (?:mon |ma )?|gesendet (?:von|mit|vom) (?:meinem |meiner )?|"
     r"von meinem .{1,40} gesendet|enviado (?:desde|de|do|com) (?:mi |meu |o |a )?|"
     r"inviato (?:da|dal mio|con) |verzonden (?:vanaf|met|van) (?:mijn )?|verstuurd (?:vanaf|met) (?:mijn )?|"
     r"skickat från (?:min |mitt )?|sendt fra (?:min |mit )?|lähetetty .{1,30}(?:laitteesta|puhelimesta)|"
-    r"wysłane z (?:mojego |mojej )?|отправлено (?:с|из) |надіслано з |发自我的|寄自我的|从我的|.{1,24}から送信)",
+    r"wysłane z (?:mojego |mojej )?|отправлено (?:с|из) |надіслано з |"
+    r"发自我的|寄自我的|从我的|.{1,24}から送信)",
     re.IGNORECASE,
 )
-_MOBILE_FIRST = frozenset("sgevisowlон发寄从")
+_MOBILE_FIRST = frozenset({
+    "sent", "get", "envoyé", "gesendet", "von", "enviado", "inviato", "verzonden", "verstuurd", "skickat",
+    "sendt", "lähetetty", "wysłane", "отправлено", "надіслано",
+})  # fmt: skip
+# "Sent from ..." is a footer when it names the writer's device or app ("my", "meinem", "iPhone"...);
+# "Sent via DHL on Monday" is not.
+_MOBILE_OWNER_RE = re.compile(
+    r"(?<!\w)(?:my|meinem|meiner|mon|ma|mi|meu|mio|mijn|min|mitt|mit|mojego|mojej|моего|моей)(?!\w)"
+    r"|我的|から送信",
+    re.IGNORECASE,
+)
+_DEVICE_RE = re.compile(
+    r"iphone|ipad|android|\bios\b|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia|motorola|wiko|"
+    r"mobil|móvil|cellular|celular|cellulare|smartphone|phone|tablet|handy|outlook|yahoo|\baol\b|gmail|"
+    r"mail for windows|typeapp|sparrow|spark|edison|bluemail|protonmail|airmail|newton|superhuman",
+    re.IGNORECASE,
+)
 _BRACKETED_RE = re.compile(r"<[^<>]*>|\([^()]*\)|\[[^\[\]]*\]")
 
 # ---------------------------------------------------------------------------------------------------------
 # Signatures
 
-_SEPARATOR_CHARS = frozenset("-_=*~—–─━#•·")
+_SEPARATOR_STRIP = "-_=*~—–─━#•· "
+_SEPARATOR_CHARS = frozenset(_SEPARATOR_STRIP.strip())
+_TRAILING_JUNK = _SEPARATOR_STRIP + "\t\xa0\u200b\u3000\ufeff"
 _SIGN_OFF_RE = re.compile(
-    r"^(?:(?:best|kind|warm|warmest|many|with|all the|my|kindest|warm) ?(?:regards|wishes|thanks|best)"
+    r"^(?:(?:best|kind|kindest|warm|warmest|many|with|all the|my) ?(?:regards|wishes|thanks|best)"
     r"|regards|best|cheers|thanks|thank you|thanks again|thank you again|many thanks|thanks so much|"
     r"thank you very much|thx|ty|sincerely|yours(?: truly| sincerely| faithfully)?|respectfully|cordially|"
     r"take care|talk soon|br|brgds|rgds|mfg|mit freundlichen grüßen|mit freundlichen grüssen|viele grüße|"
@@ -152,7 +180,8 @@ _SIGN_OFF_RE = re.compile(
     r"vriendelijke groet|groeten|groetjes|mvg|bedankt|med vänliga hälsningar|vänliga hälsningar|mvh|"
     r"hälsningar|tack|med venlig hilsen|venlig hilsen|vennlig hilsen|hilsen|takk|pozdrawiam|"
     r"z poważaniem|dziękuję|atenciosamente|abraços|obrigado|obrigada|cumprimentos|ystävällisin terveisin|"
-    r"terveisin|kiitos|с уважением|спасибо|よろしくお願いします|よろしくお願いいたします|谢谢|此致|감사합니다)"
+    r"terveisin|kiitos|с уважением|спасибо|よろしくお願いします|よろしくお願いいたします|"
+    r"谢谢|此致|감사합니다)"
     r"[\s,.!;:\-–—]*[^\w\s]{0,3}\s*$",
     re.IGNORECASE,
 )
@@ -160,8 +189,19 @@ _EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_RE = re.compile(r"https?://|www\.\w", re.IGNORECASE)
 _PHONE_RE = re.compile(r"(?<![\w/:.-])\+?\(?\d[\d ().-]{5,22}\d(?![\w/:-])")
 _DATE_LIKE_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
-_NAME_PARTICLES = frozenset("van von de der den da di du la le del dos das y e bin al".split())
-_LIST_FOOTER_RE = re.compile(r"mailing list|unsubscribe|listinfo|abmelden|désinscri|darse de baja", re.IGNORECASE)
+_REFERENCE_RE = re.compile(
+    r"(?:\b(?:order|account|invoice|ticket|booking|case|contract|customer|reference|ref|bestellung|"
+    r"rechnung|kunden(?:nummer)?|commande|facture|pedido|factura|ordine|fattura|bestelling|factuur)\b|#)"
+    r"\s*(?:n[or]\.?|nr\.?|number|nummer|numéro|número|id)?\s*[:#.]?\s*[A-Z]{0,4}-?\d{3,}",
+    re.IGNORECASE,
+)
+_NAME_PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "dos", "das", "y", "e", "bin",
+    "al",
+})  # fmt: skip
+_LIST_FOOTER_RE = re.compile(
+    r"mailing list|unsubscribe|listinfo|abmelden|désinscri|darse de baja", re.IGNORECASE
+)
 
 _DISCLAIMER_START_RE = re.compile(
     r"^(?:\W{0,4})(?:confidentiality|confidential|disclaimer|legal disclaimer|important notice|notice:|"
@@ -219,7 +259,7 @@ def split_reply(text: str, html: str = "", *, sender: str = "") -> ReplyParts:
     html = html or ""
     if text.strip():
         parts, found = _split_text(text, sender=sender, from_html=False)
-        if not found and html.strip() and "<" in html:
+        if not found and html and _has_quote_markup(html):
             parts = _align_with_html(text, html, sender) or parts
         return parts
     if html.strip():
@@ -236,30 +276,35 @@ def _clean(line: str) -> str:
 
 
 def _is_separator(clean: str) -> bool:
-    return (
-        len(clean) >= 2
-        and clean[0] in _SEPARATOR_CHARS
-        and all(ch in _SEPARATOR_CHARS or ch == " " for ch in clean)
-    )
+    return len(clean) >= 2 and clean[0] in _SEPARATOR_CHARS and not clean.strip(_SEPARATOR_STRIP)
 
 
 def _is_original_marker(clean: str) -> bool:
-    if len(clean) > 80 or (clean[0] not in _MARKER_STRIP and clean[0].lower() not in _MARKER_FIRST):
+    if len(clean) > 80 or clean.count(" ") > 12:
+        return False
+    if clean[0] not in _MARKER_STRIP and clean[0].lower() not in _MARKER_FIRST:
         return False
     return clean.strip(_MARKER_STRIP).casefold() in _ORIGINAL_MARKERS
 
 
 def _is_mobile(clean: str) -> bool:
-    if len(clean) > 100 or (clean[0].lower() not in _MOBILE_FIRST and "から送信" not in clean):
+    if len(clean) > 100:
+        return False
+    first_word = clean[:12].split(" ", 1)[0].casefold()
+    if (
+        first_word not in _MOBILE_FIRST
+        and not clean.startswith(("发自", "寄自", "从我的"))
+        and "から送信" not in clean
+    ):
         return False
     if not _MOBILE_RE.match(clean):
         return False
     core = _BRACKETED_RE.sub("", clean).strip()
     if core.endswith("."):
         core = core[:-1]
-    if any(ch in core for ch in ",;!?") or len(core) > 70:
+    if any(ch in core for ch in ",;!?") or len(core) > 70 or len(core.split()) > 9:
         return False
-    return len(core.split()) <= 9
+    return _MOBILE_OWNER_RE.search(clean) is not None or _DEVICE_RE.search(clean) is not None
 
 
 def _header_key(clean: str) -> int | None:
@@ -305,11 +350,15 @@ def _header_block_end(clean: list[str], keys: dict[int, int | None], i: int) -> 
         if "@" in c or _TIME_RE.search(c):
             evidence = True
         j += 1
-    if not ({_FROM, _DATE} & classes) or len(classes) < 2:
-        return -1
-    if _SUBJECT not in classes and not evidence:
-        return -1
-    return j
+    if len(classes) >= 3 and ({_FROM, _DATE} & classes) and (evidence or _SUBJECT in classes):
+        return j
+    if (
+        {_FROM, _SUBJECT} <= classes
+        or {_DATE, _SUBJECT} <= classes
+        or ({_FROM, _DATE} <= classes and evidence)
+    ):
+        return j
+    return -1
 
 
 def _header_text_ok(text: str) -> bool:
@@ -336,16 +385,18 @@ def _header_text_ok(text: str) -> bool:
 def _ends_header(clean: str) -> bool:
     """Whether a line can end a quote header: a colon, or a "wrote" without one."""
     last = clean[-1]
+    if last in " \t-*_":
+        clean = clean[-80:].rstrip(" \t-*_")
+        if not clean:
+            return False
+        last = clean[-1]
     if last in ":：":
         return True
-    if last in ".,;?!\"'”»":
+    if last in "道た성":
+        return clean.endswith(_CJK_VERB_ENDS)
+    if clean[-3:].casefold() not in _VERB_SUFFIXES:
         return False
-    t = clean[-60:].rstrip(" \t-*_")
-    if not t:
-        return False
-    if t[-1] in ":：" or t.endswith(_CJK_VERB_ENDS):
-        return True
-    words = t.casefold().rsplit(None, 2)
+    words = clean[-60:].casefold().rsplit(None, 2)
     return words[-1] in _VERB_WORDS or " ".join(words[-2:]) in _VERB_PAIRS
 
 
@@ -365,7 +416,11 @@ def _quote_header_end(clean: list[str], quoted: list[bool], i: int) -> int:
             return -1
         if quoted[j] and not (j > i and c in _QUOTED_COLONS):
             return -1
-        if j > i and _OPENER_RE.match(c) and (not opener or not (c[0].isdigit() or _WEEKDAY_START_RE.match(c))):
+        if (
+            j > i
+            and _OPENER_RE.match(c)
+            and (not opener or not (c[0].isdigit() or _WEEKDAY_START_RE.match(c)))
+        ):
             return -1  # the header starts further down: let that line claim it
         parts.append(c)
         total += len(c) + 1
@@ -380,14 +435,17 @@ def _split_text(text: str, *, sender: str, from_html: bool) -> tuple[ReplyParts,
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     n = len(lines)
-    clean = [_clean(line) for line in lines]
-    quoted = [c.startswith(">") for c in clean]
+    clean = [line.strip() if line.isascii() else _clean(line) for line in lines]
+    quoted = [c[:1] == ">" for c in clean]
     labels = [NEW] * n
     # Where the nearest line that can end a quote header is, from each line on.
     ends = [n] * (n + 1)
+    nearest = n
     for k in range(n - 1, -1, -1):
         c = clean[k]
-        ends[k] = k if c and (not quoted[k] or c in _QUOTED_COLONS) and _ends_header(c) else ends[k + 1]
+        if c and (not quoted[k] or c in _QUOTED_COLONS) and _ends_header(c):
+            nearest = k
+        ends[k] = nearest
     keys: dict[int, int | None] = {}
     block_budget = _BLOCK_BUDGET
     found = False
@@ -399,19 +457,23 @@ def _split_text(text: str, *, sender: str, from_html: bool) -> tuple[ReplyParts,
     i = 0
     while i < n:
         c = clean[i]
+        if not c:
+            i += 1
+            continue
         if quoted[i]:
             labels[i] = QUOTE
             found = True
             i += 1
             continue
-        if not c:
-            i += 1
+        c0 = c[0].lower()
+        if c0 in _SEPARATOR_CHARS and not c.strip(_SEPARATOR_STRIP):
+            i += 1  # a ruler: nothing to match
             continue
-        if from_html and c[0] == _CUT:
+        if from_html and c0 == _CUT:
             cut(i)
             found = True
             break
-        if from_html and c[0] == _HDR:
+        if from_html and c0 == _HDR:
             j = i
             while j + 1 < n and clean[j + 1].startswith(_HDR):
                 j += 1
@@ -421,7 +483,7 @@ def _split_text(text: str, *, sender: str, from_html: bool) -> tuple[ReplyParts,
                 break
             i = j + 1
             continue
-        if _is_original_marker(c):
+        if (c0 in _MARKER_STRIP or c0 in _MARKER_FIRST) and _is_original_marker(c):
             cut(i)
             found = True
             break
@@ -450,6 +512,7 @@ def _split_text(text: str, *, sender: str, from_html: bool) -> tuple[ReplyParts,
         i += 1
 
     _lazy_continuations(clean, quoted, labels)
+    _trim_before_removed(clean, labels)  # rulers above a quote are not part of a signature
     _mark_signature(lines, clean, labels, sender)
     _trim_before_removed(clean, labels)
     return _assemble(lines, labels, from_html), found
@@ -511,7 +574,11 @@ def _mentions_sender(clean: str, name: str, address: str) -> bool:
     if name in low:
         return True
     first = name.split()[0]
-    return len(low.split()) <= 3 and len(first) >= 2 and re.search(rf"(?<!\w){re.escape(first)}(?!\w)", low) is not None
+    return (
+        len(low.split()) <= 3
+        and len(first) >= 2
+        and re.search(rf"(?<!\w){re.escape(first)}(?!\w)", low) is not None
+    )
 
 
 def _is_contact(clean: str) -> bool:
@@ -549,84 +616,85 @@ def _is_disclaimer(paragraph: str) -> bool:
 
 def _mark_signature(lines: list[str], clean: list[str], labels: list[int], sender: str) -> None:
     n = len(lines)
-    new = [i for i in range(n) if labels[i] == NEW]
-    texts = [i for i in new if clean[i]]
+    texts = [i for i in range(n) if labels[i] == NEW and clean[i]]
     if not texts:
         return
     name, address = _sender_parts(sender)
     first_text = texts[0]
-    start = None
-    in_fence = False
-    seen = 0  # non-blank new lines so far
-    # The "-- " delimiter and disclaimers, top down.
-    for i in new:
-        c = clean[i]
-        if not c:
-            continue
-        seen += 1
-        if c.startswith("```"):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        if c == "--" and lines[i].rstrip() == "--":
-            if lines[i].startswith("-- ") or len(texts) - seen <= 25:
-                start = i
-                break
-        if (
-            i > first_text
-            and (labels[i - 1] != NEW or not clean[i - 1] or _is_separator(clean[i - 1]))
-            and _DISCLAIMER_START_RE.match(c)
-        ):
-            para = []
-            k = i
-            while k < n and len(para) < 12 and labels[k] == NEW and clean[k]:
-                para.append(clean[k])
-                k += 1
-            if _is_disclaimer(" ".join(para)):
-                start = i
-                break
+    # Lines inside ``` fences are code: no signature starts there.
+    fenced: set[int] = set()
+    fence_marks = [i for i in texts if clean[i].startswith("```")]
+    for a, b in zip(fence_marks[::2], [*fence_marks[1::2], n], strict=False):
+        fenced.update(range(a, b + 1))
+    # The "-- " delimiter (without the space: only for a short tail), then disclaimers, top down.
+    dashes = [i for i in texts if clean[i] == "--" and i not in fenced and lines[i].rstrip() == "--"]
+    near_end = texts[max(0, len(texts) - 26)]
+    start = next((i for i in dashes if i >= near_end or lines[i].startswith("-- ")), None)
+    disclaimers = (
+        i
+        for i in texts
+        if first_text < i < (start if start is not None else n)
+        and (labels[i - 1] != NEW or not clean[i - 1] or _is_separator(clean[i - 1]))
+        and _DISCLAIMER_START_RE.match(clean[i])
+        and i not in fenced
+    )
+    for i in disclaimers:
+        para = []
+        k = i
+        while k < n and len(para) < 12 and labels[k] == NEW and clean[k]:
+            para.append(clean[k])
+            k += 1
+        if _is_disclaimer(" ".join(para)):
+            start = i
+            break
     if start is not None:
-        texts = [i for i in texts if i < start]
+        texts = texts[: bisect_left(texts, start)]
     tail = _signature_tail(clean, labels, texts, name, address)
     if tail is not None:
         start = tail
     if start is None:
         return
-    for i in new:
-        if i >= start:
+    for i in range(start, n):
+        if labels[i] == NEW:
             labels[i] = SIG
 
 
-def _signature_tail(clean: list[str], labels: list[int], texts: list[int], name: str, address: str) -> int | None:
+def _signature_tail(
+    clean: list[str], labels: list[int], texts: list[int], name: str, address: str
+) -> int | None:
     """Where a sign-off or contact block at the end of the new text (its non-blank lines `texts`) starts."""
     if len(texts) < 2:
         return None
-    # The trailing lines short enough to be a signature, as positions in `texts`.
+    # The trailing lines short enough to be a signature; the first line of the reply always stays.
     first = len(texts)
-    while first > 1 and len(texts) - first <= _MAX_SIGNATURE_LINES + 1:
+    while first > 1 and len(texts) - first <= _MAX_SIGNATURE_LINES:
         c = clean[texts[first - 1]]
         if len(c) > _SHORT and not (" " not in c and (_URL_RE.match(c) or _EMAIL_RE.fullmatch(c))):
             break
         first -= 1
-    for pos in range(max(first, 1), len(texts)):
-        i = texts[pos]
-        rest = texts[pos:]
-        if len(rest) > _MAX_SIGNATURE_LINES:
+    tail = texts[first:]
+    contacts_from = [0] * (len(tail) + 1)  # contact lines from each position to the end
+    references_from = [False] * (len(tail) + 1)  # a line from there to the end names an order, a ticket...
+    for p in range(len(tail) - 1, -1, -1):
+        contacts_from[p] = contacts_from[p + 1] + _is_contact(clean[tail[p]])
+        references_from[p] = references_from[p + 1] or _REFERENCE_RE.search(clean[tail[p]]) is not None
+    for p, i in enumerate(tail):
+        if len(tail) - p > _MAX_SIGNATURE_LINES:
             continue
-        if clean[texts[pos - 1]].endswith((":", "：")):
+        if clean[texts[first + p - 1]].endswith((":", "：")):
             continue  # "my details are:" introduces what follows
         c = clean[i]
-        after = rest[1:]
+        after = tail[p + 1 :]
+        contacts = contacts_from[p]
+        if references_from[p]:
+            continue  # "Order #4711" under the name: the customer's data, not a signature
         if _SIGN_OFF_RE.match(c):
             if 2 <= len(after) <= 10 or (after and _mentions_sender(clean[after[0]], name, address)):
                 return i
             continue
-        contacts = sum(1 for k in rest if _is_contact(clean[k]))
         if _is_separator(c):
-            if after and (
-                contacts >= 2 or (contacts >= 1 and any(_LIST_FOOTER_RE.search(clean[k]) for k in after))
-            ):
+            footer = contacts >= 1 and any(_LIST_FOOTER_RE.search(clean[k]) for k in after)
+            if after and (contacts >= 2 or footer):
                 return i
             continue
         if labels[i - 1] == NEW and clean[i - 1]:
@@ -656,38 +724,49 @@ def _trim_before_removed(clean: list[str], labels: list[int]) -> None:
 
 
 def _assemble(lines: list[str], labels: list[int], from_html: bool) -> ReplyParts:
-    def build(selected: list[str]) -> str:
-        text = "\n".join(selected)
-        if from_html:
-            text = text.replace(_HDR, "").replace(_CUT, "")
-        text = _BLANK_RUNS_RE.sub("\n\n", _TRAILING_SPACE_RE.sub("", text)).strip("\n")
-        while text:
-            head, _, last = text.rpartition("\n")
-            if last.strip() and not _is_separator(_clean(last)):
-                break
-            text = head.rstrip("\n")
-        return text
+    def build(selected: list[str], lead: bool = True) -> str:
+        out: list[str] = []
+        for line in selected:
+            line = line.rstrip()
+            if line:
+                out.append(line)
+            elif out and out[-1]:
+                out.append("")  # one blank line where there were several
+        while out and not out[-1].strip(_TRAILING_JUNK):
+            out.pop()  # blank lines and rulers at the end
+        first = 0
+        while lead and first < len(out) and not out[first].strip(_TRAILING_JUNK):
+            first += 1  # and at the start of the text (a signature keeps its ruler)
+        text = "\n".join(out[first:])
+        return text.replace(_HDR, "").replace(_CUT, "") if from_html else text
 
-    pairs = list(zip(lines, labels, strict=True))
+    parts: tuple[list[str], list[str], list[str]] = ([], [], [])
+    body = []
+    for line, label in zip(lines, labels, strict=True):
+        parts[label].append(line)
+        if label != QUOTE:
+            body.append(line)
     return ReplyParts(
-        reply=build([line for line, label in pairs if label == NEW]),
-        signature=build([line for line, label in pairs if label == SIG]),
-        quoted=build([line for line, label in pairs if label == QUOTE]),
-        body=build([line for line, label in pairs if label != QUOTE]),
+        reply=build(parts[NEW]),
+        signature=build(parts[SIG], lead=False),
+        quoted=build(parts[QUOTE], lead=False),
+        body=build(body),
     )
+
+
+def _has_quote_markup(html: str) -> bool:
+    low = html.lower()
+    return any(hint in low for hint in _QUOTE_MARKUP_HINTS)
 
 
 def _align_with_html(text: str, html: str, sender: str) -> ReplyParts | None:
     """The text shows no quote: if the HTML marks one and its new text starts the text, cut the text there."""
     hparts, found = _split_text(html_to_text(html, marks=True), sender=sender, from_html=True)
-    if not found or not hparts.body.strip():
-        return None
     words = hparts.body.split()
-    if text.split()[: len(words) + 1] != words + text.split()[len(words) : len(words) + 1] or len(
-        text.split()
-    ) <= len(words):
+    text_words = text.split()
+    if not found or not words or len(text_words) <= len(words) or text_words[: len(words)] != words:
         return None
-    # Cut the text after the line holding the last word of the HTML's new text.
+    # Cut the text under the line holding the last word of the HTML's new text.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     count = 0
     for idx, line in enumerate(lines):
@@ -706,14 +785,15 @@ def _align_with_html(text: str, html: str, sender: str) -> ReplyParts | None:
 # HTML to text
 
 _SKIP_TAGS = frozenset(
-    {"script", "style", "head", "title", "noscript", "template", "svg", "object", "-comment", "iframe"}
+    {"script", "style", "head", "title", "noscript", "template", "svg", "object", "iframe"}
 )
-_BLOCK_TAGS = frozenset(
-    "address article aside center dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 h3 "
-    "h4 h5 h6 header hgroup legend main nav ol pre section summary table tbody tfoot thead tr ul li "
-    "blockquote p caption body html".split()
-)
-_PARA_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 table ul ol pre blockquote".split())
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "legend", "main", "nav", "ol", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr",
+    "ul", "li", "blockquote", "p", "caption", "body", "html",
+})  # fmt: skip
+_PARA_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "blockquote"})
 # Containers that start the quoted history: what follows them is the previous message.
 _CUT_IDS = re.compile(
     r"^(?:x_)?(?:divRplyFwdMsg|OLK_SRC_BODY_SECTION|appendonsend|stopSpelling|mail-editor-reference-message-container"
@@ -723,6 +803,12 @@ _CUT_IDS = re.compile(
 _CUT_CLASSES = frozenset(
     {"outlookmessageheader", "yahoo_quoted", "zmail_extra", "protonmail_quote", "x_outlookmessageheader"}
 )
+# Markup that shows a quote in the HTML part (checked before converting it at all).
+_QUOTE_MARKUP_HINTS = (
+    "<blockquote", "gmail_quote", "gmail_attr", "divrplyfwdmsg", "olk_src_body_section", "appendonsend",
+    "stopspelling", "mail-editor-reference-message-container", "outlookmessageheader", "yahoo_quoted",
+    "zmail_extra", "protonmail_quote", "moz-cite-prefix",
+)  # fmt: skip
 _HEADER_CLASSES = frozenset({"moz-cite-prefix", "gmail_attr", "x_gmail_attr", "x_moz-cite-prefix"})
 _MSO_CLASSES = frozenset({"msonormal", "x_msonormal"})
 _WS_RE = re.compile(r"[ \t\n\r\f\v\xa0\u200b]+")
@@ -741,7 +827,8 @@ class _Lines:
         self.pre = 0
 
     def prefix(self) -> str:
-        return (_HDR if self.header and self.marks else "") + ("> " * self.quote)
+        # A header inside a quote is quoted text like the rest of it.
+        return (_HDR if self.header and self.marks and not self.quote else "") + ("> " * self.quote)
 
     def flush(self) -> None:
         if not self.current:
@@ -767,7 +854,7 @@ class _Lines:
             self.flush()
         else:
             self.current = []
-            self.lines.append((_HDR if self.header and self.marks else "") + (">" if self.quote else ""))
+            self.lines.append(self.prefix().rstrip())
 
 
 def _is_quote_block(attrs: dict[str, str | None], classes: set[str]) -> bool:
@@ -785,8 +872,6 @@ def html_to_text(html: str, *, marks: bool = False) -> str:
     yahoo_quoted, Hotmail's stopSpelling rule, ...) end the text with an internal cut mark, and header
     containers (Gmail's gmail_attr, Thunderbird's moz-cite-prefix) are marked as header lines.
     """
-    from selectolax.lexbor import LexborHTMLParser
-
     tree = LexborHTMLParser(html)
     root = tree.root
     out = _Lines(marks)
@@ -805,11 +890,12 @@ def html_to_text(html: str, *, marks: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _walk(root: object, out: _Lines) -> None:
-    # An explicit stack: (node, leaving, quote, header, pre) so that deep nesting cannot overflow.
-    stack: list[tuple] = [(root, False, 0, 0, 0)]
+def _walk(root: LexborNode, out: _Lines) -> None:
+    # An explicit stack of (node, leaving, quote, header, pre, lines at entry): deep nesting cannot overflow
+    # it. Outlook writes each line as <p class=MsoNormal> and a blank line as an empty one.
+    stack: list[tuple[LexborNode, bool, int, int, int, int]] = [(root, False, 0, 0, 0, -1)]
     while stack:
-        node, leaving, quote, header, pre = stack.pop()
+        node, leaving, quote, header, pre, entry = stack.pop()
         tag = node.tag
         if leaving:
             if tag in _BLOCK_TAGS or quote or header:
@@ -817,7 +903,7 @@ def _walk(root: object, out: _Lines) -> None:
             out.quote -= quote
             out.header -= header
             out.pre -= pre
-            if tag in _PARA_TAGS:
+            if (tag in _PARA_TAGS and entry < 0) or entry == len(out.lines):
                 out.blank()
             elif tag in ("td", "th"):
                 out.current.append(" ")
@@ -830,7 +916,7 @@ def _walk(root: object, out: _Lines) -> None:
         attrs = node.attributes
         ident = attrs.get("id") or ""
         classes = {c.lower() for c in (attrs.get("class") or "").split()}
-        if out.marks and ((ident and _CUT_IDS.match(ident)) or (classes & _CUT_CLASSES)):
+        if out.marks and not out.quote and ((ident and _CUT_IDS.match(ident)) or (classes & _CUT_CLASSES)):
             out.flush()
             out.lines.append(_CUT)
             return
@@ -846,19 +932,22 @@ def _walk(root: object, out: _Lines) -> None:
         quote = 1 if tag == "blockquote" and _is_quote_block(attrs, classes) else 0
         header = 1 if classes & _HEADER_CLASSES else 0
         pre = 1 if tag == "pre" else 0
+        entry = -1
         if tag in _PARA_TAGS and not (classes & _MSO_CLASSES):
             out.blank()
         elif tag in _BLOCK_TAGS or quote or header:
             out.flush()
+            if tag == "p":
+                entry = len(out.lines)
         elif tag in ("td", "th"):
             out.current.append(" ")
         out.quote += quote
         out.header += header
         out.pre += pre
-        stack.append((node, True, quote, header, pre))
+        stack.append((node, True, quote, header, pre, entry))
         children = []
         child = node.first_child
         while child is not None:
             children.append(child)
             child = child.next
-        stack.extend((c, False, 0, 0, 0) for c in reversed(children))
+        stack.extend((c, False, 0, 0, 0, -1) for c in reversed(children))
