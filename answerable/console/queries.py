@@ -17,12 +17,14 @@ VIEWS = {
     "mine": "Mine",
     "unassigned": "Unassigned",
     "teams": "My teams",
+    "waiting": "Waiting on us",
     "open": "All open",
 }
 SORTS = {
     "recent": ("Latest activity", [("last_activity_at", True), ("id", True)]),
     "oldest": ("Oldest activity", [("last_activity_at", False), ("id", False)]),
     "priority": ("Priority", [("priority", True), ("last_activity_at", True), ("id", True)]),
+    "wait": ("Longest wait", [("waiting_since", False), ("id", False)]),
 }
 COUNT_CAP = 999
 PAGE_SIZE = 50
@@ -63,6 +65,8 @@ def view_queryset(user: Agent, view: str, status: str = "") -> QuerySet[Ticket]:
         return qs.filter(assignee=None)
     if view == "teams":
         return qs.filter(team__in=user.teams.values("pk"))
+    if view == "waiting":  # the customer spoke last and has no answer yet
+        return qs.filter(waiting_since__isnull=False)
     return qs
 
 
@@ -87,8 +91,15 @@ def inbox_page(user: Agent, view: str, filters: InboxFilters, cursor: str | None
         snippet=Left(Subquery(latest.values("text")[:1]), 140),
         snippet_kind=Subquery(latest.values("kind")[:1]),
     )
-    _, order = SORTS.get(filters.sort, SORTS["recent"])
+    sort = filters.sort or default_sort(view)
+    if sort == "wait":
+        qs = qs.filter(waiting_since__isnull=False)  # a NULL key cannot be paged past
+    _, order = SORTS[sort]
     return keyset_page(qs, order, cursor, PAGE_SIZE)
+
+
+def default_sort(view: str) -> str:
+    return "wait" if view == "waiting" else "recent"
 
 
 def view_counts(user: Agent) -> dict[str, int]:

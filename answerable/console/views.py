@@ -24,13 +24,13 @@ def _filters(request: HttpRequest) -> queries.InboxFilters:
     get = request.GET
     team = get.get("team", "")
     status = get.get("status", "")
-    sort = get.get("sort", "recent")
+    sort = get.get("sort", "")
     return queries.InboxFilters(
         status=status if status in Status.values else "",
         team=int(team) if team.isdigit() else None,
         assignee=get.get("assignee", "")[:20],
         tag=get.get("tag", "")[:50],
-        sort=sort if sort in queries.SORTS else "recent",
+        sort=sort if sort in queries.SORTS else "",
     )
 
 
@@ -52,6 +52,7 @@ def inbox(request: HttpRequest, view: str = "mine") -> HttpResponse:
         "counts": queries.view_counts(request.user),
         "page": page,
         "filters": filters,
+        "sort": filters.sort or queries.default_sort(view),
         "query": urlencode(query),
         "next_query": urlencode(query | {"after": page.next_cursor}) if page.next_cursor else "",
         "now": clock.now(),

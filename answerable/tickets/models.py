@@ -77,6 +77,12 @@ class Ticket(models.Model):
             ),
             # inbox with an explicit status filter (solved, closed ...).
             models.Index(fields=["status", "last_activity_at", "id"], name="ticket_status_activity"),
+            # inbox "Waiting on us": the longest wait first.
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=_ACTIVE & Q(waiting_since__isnull=False),
+                name="ticket_active_waiting",
+            ),
             # customer card: the customer's other tickets.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_history"),
         ]

@@ -61,3 +61,24 @@ def waited(value: datetime | None, now: datetime) -> str:
 @register.filter
 def get_item(mapping: dict, key: str) -> object:
     return mapping.get(key)
+
+
+@register.simple_tag
+def due_badge(ticket: object, now: datetime) -> str:
+    """One badge for what we told the customer: neutral, ▲ at risk once 75% of the window is used,
+    ● overdue after. The word first, the colour second."""
+    due, since = getattr(ticket, "expected_response_at", None), getattr(ticket, "waiting_since", None)
+    if due is None or since is None:
+        return ""
+    if now >= due:
+        return format_html(
+            '<span class="badge breach">● overdue {}</span>', _span(now - due).removesuffix(" ago")
+        )
+    window = (due - since).total_seconds()
+    state = "risk" if window > 0 and (now - since).total_seconds() >= 0.75 * window else "due"
+    mark = "▲ " if state == "risk" else ""
+    local = timezone.localtime(due)
+    text = _span(now - due) if due - now < timedelta(hours=24) else local.strftime("%a %H:%M")
+    return format_html(
+        '<span class="badge {}" title="{}">{}{}</span>', state, local.strftime("%a %-d %b %H:%M"), mark, text
+    )

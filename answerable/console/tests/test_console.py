@@ -234,3 +234,27 @@ def test_a_reply_over_htmx_also_refreshes_the_status_out_of_band(world, client):
     html = response.content.decode()
     assert 'id="properties"' in html and 'hx-swap-oob="true"' in html
     assert '<option value="open" selected>' in html
+
+
+def test_waiting_on_us_lists_customers_who_spoke_last_longest_wait_first(world, client, make_ticket):
+    older = make_ticket(world.billing, subject="Older", now=T0 - timedelta(hours=3))
+    services.reply(world.billing_ticket, agent=world.alice, text="Answered", now=T0 + timedelta(minutes=1))
+    client.force_login(world.alice)
+    response = client.get(reverse("inbox_view", args=["waiting"]))
+    assert [t.pk for t in response.context["page"].rows] == [older.pk]
+    assert response.context["counts"]["waiting"] == 1
+    assert response.context["sort"] == "wait"
+
+
+def test_the_row_badge_warns_before_the_expected_time_and_says_overdue_after(world, client, time_machine):
+    ticket = world.billing_ticket
+    ticket.expected_response_at = T0 + timedelta(hours=4)
+    ticket.save(update_fields=["expected_response_at"])
+    client.force_login(world.alice)
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
+    html = client.get(reverse("inbox_view", args=["waiting"])).content.decode()
+    assert 'class="badge due"' in html and "in 3 h" in html
+    time_machine.move_to(T0 + timedelta(hours=3, minutes=30), tick=False)
+    assert "▲ in 30 min" in client.get(reverse("inbox_view", args=["waiting"])).content.decode()
+    time_machine.move_to(T0 + timedelta(hours=6), tick=False)
+    assert "● overdue 2 h" in client.get(reverse("inbox_view", args=["waiting"])).content.decode()

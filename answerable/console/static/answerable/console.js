@@ -4,6 +4,7 @@
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
+  var pendingG = false;
   function rows() { return Array.from(document.querySelectorAll("#rows tr.row")); }
   function move(step) {
     var all = rows(); if (!all.length) return;
@@ -20,6 +21,13 @@
     }
     if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     var sel = document.querySelector('#rows tr.row[aria-selected="true"]');
+    if (pendingG) {
+      pendingG = false;
+      var go = { i: "/inbox/mine/", u: "/inbox/unassigned/", w: "/inbox/waiting/" }[e.key];
+      if (go) { window.location = go; return; }
+    }
+    if (e.key === "?") { var d = document.getElementById("keys"); if (d && !d.open) d.showModal(); return; }
+    if (e.key === "g") { pendingG = true; setTimeout(function () { pendingG = false; }, 1500); return; }
     if (e.key === "j") move(1);
     else if (e.key === "k") move(-1);
     else if ((e.key === "o" || e.key === "Enter") && sel) window.location = sel.dataset.href;
