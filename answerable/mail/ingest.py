@@ -50,6 +50,16 @@ def team_for(addresses: list[str]) -> Team | None:
     return None
 
 
+def same_message(existing: Message, parsed: ParsedMail, raw: bytes) -> bool:
+    """A redelivery of the stored message (the same bytes, or the same text inbound), not a different mail
+    that happens to carry the same Message-ID."""
+    if existing.kind != Message.Kind.INBOUND:
+        return False
+    if existing.raw is not None and bytes(existing.raw) == raw:
+        return True
+    return " ".join(existing.text.split()) == " ".join(parsed.text.split())
+
+
 def message_key(parsed: ParsedMail, raw: bytes) -> str:
     """The Message-ID, or for mail without one a stable id from its bytes, so a redelivery is still caught."""
     return parsed.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
@@ -68,6 +78,11 @@ def ingest(
         now = parsed.date
     key = message_key(parsed, raw)
     existing = Message.objects.filter(message_id=key).select_related("ticket").first()
+    if existing and not same_message(existing, parsed, raw):
+        # Some mailers reuse Message-IDs for different mail: keep this one under a key of its own bytes.
+        key = f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
+        parsed.problems.append(f"Message-ID {parsed.message_id} was already used by a different message")
+        existing = Message.objects.filter(message_id=key).select_related("ticket").first()
     if existing:
         return Outcome("duplicate", existing.ticket, existing)
     if parsed.is_bounce:

@@ -278,7 +278,10 @@ def acknowledge(ticket: Ticket, *, now: datetime) -> Message:
     from answerable.tickets.expected import expected_first_response
 
     ticket = (
-        Ticket.objects.select_for_update().select_related("team", "customer", "assignee").get(pk=ticket.pk)
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignee.
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("team", "customer", "assignee")
+        .get(pk=ticket.pk)
     )
     due = expected_first_response(ticket.team, now)
     ticket.expected_response_at = due

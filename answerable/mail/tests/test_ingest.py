@@ -196,3 +196,14 @@ def test_smtp_receiver_answers_250_after_storing_and_550_for_unknown_addresses(m
         assert Message.objects.filter(message_id="<s1@acme.example>").exists()
     finally:
         controller.stop()
+
+
+def test_a_reused_message_id_on_different_mail_is_kept_not_dropped(world):
+    same = "<same@broken.example>"
+    first = ingest(mail(body="First question", Message_ID=same), recipients=BILLING, now=T0)
+    other = ingest(mail(body="A different question", Message_ID=same), recipients=BILLING, now=T0)
+    assert other.kind in ("new", "reply") and other.message.pk != first.message.pk
+    assert other.message.text == "A different question"
+    assert any("already used" in p for p in other.message.problems)
+    again = ingest(mail(body="A different question", Message_ID=same), recipients=BILLING, now=T0)
+    assert again.kind == "duplicate" and again.message.pk == other.message.pk
