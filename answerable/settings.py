@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "answerable.console",
     "answerable.demo",
     "answerable.mail",
+    "answerable.promises",
 ]
 
 MIDDLEWARE = [

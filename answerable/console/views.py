@@ -15,6 +15,8 @@ from answerable.console.forms import AssignForm, ComposeForm, PriorityForm, Stat
 from answerable.lib import clock
 from answerable.lib.attachments import AttachmentRejected
 from answerable.lib.keyset import BadCursor
+from answerable.promises import services as promise_services
+from answerable.promises.models import Promise
 from answerable.staff.models import Agent
 from answerable.tickets import access, services
 from answerable.tickets.models import Attachment, Macro, Message, Priority, Status, Ticket
@@ -85,8 +87,17 @@ def _ticket_context(request: HttpRequest, ticket: object, **extra: object) -> di
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = access.ticket_for(request.user, pk)
-    services.touch_presence(ticket, request.user, drafting=False, now=clock.now())
-    return render(request, "console/ticket.html", _ticket_context(request, ticket))
+    now = clock.now()
+    services.touch_presence(ticket, request.user, drafting=False, now=now)
+    extra = {}
+    reset_id = request.GET.get("reset", "")
+    if reset_id.isdigit():
+        # "Draft a reset": the composer opens with a draft that owns the miss; nothing is sent by itself.
+        promise = get_object_or_404(Promise, pk=int(reset_id), ticket=ticket)
+        text, _ = promise_services.reset_draft(promise, agent=request.user, now=now)
+        extra["reset_promise"] = promise
+        extra["compose"] = ComposeForm(initial={"idempotency_key": uuid.uuid4().hex, "text": text})
+    return render(request, "console/ticket.html", _ticket_context(request, ticket, **extra))
 
 
 def _after_change(request: HttpRequest, ticket: Ticket, part: str) -> HttpResponse:

@@ -94,6 +94,7 @@ class Agent(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    notify_by_email = models.BooleanField(default=False, help_text="Also email promise warnings.")
 
     @property
     def is_admin(self) -> bool:

@@ -191,6 +191,13 @@ class Event(models.Model):
         TAGS_CHANGED = "tags_changed", "Tags changed"
         DELIVERY = "delivery", "Delivery"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        PROMISE_MADE = "promise_made", "Promise made"
+        PROMISE_KEPT = "promise_kept", "Promise kept"
+        PROMISE_BROKEN = "promise_broken", "Promise broken"
+        PROMISE_RESET = "promise_reset", "Expectation reset"
+        PROMISE_DROPPED = "promise_dropped", "Promise dropped"
+        PROMISE_PAUSED = "promise_paused", "SLA paused"
+        PROMISE_RESUMED = "promise_resumed", "SLA resumed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

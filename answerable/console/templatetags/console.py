@@ -82,3 +82,28 @@ def due_badge(ticket: object, now: datetime) -> str:
     return format_html(
         '<span class="badge {}" title="{}">{}{}</span>', state, local.strftime("%a %-d %b %H:%M"), mark, text
     )
+
+
+@register.simple_tag
+def promise_badge(promise: object, now: datetime) -> str:
+    """A promise's state in words first: "● overdue 2 h", "▲ in 40 min", "Thu 17:00", "no time given"."""
+    due = promise.due_at
+    if promise.status == "broken" or (due is not None and now >= due and promise.status == "open"):
+        if due is None:
+            return format_html('<span class="badge breach">● broken</span>')
+        return format_html(
+            '<span class="badge breach">● overdue {}</span>', _span(now - due).removesuffix(" ago")
+        )
+    if promise.status == "kept":
+        return format_html('<span class="badge ok">✓ kept</span>')
+    if due is None:
+        return format_html('<span class="badge due">no time given</span>')
+    if promise.paused_at is not None:
+        return format_html('<span class="badge due">paused</span>')
+    risk = promise.warn_at is not None and now >= promise.warn_at
+    local = timezone.localtime(due)
+    text = _span(now - due) if due - now < timedelta(hours=24) else local.strftime("%a %-d %b %H:%M")
+    return format_html(
+        '<span class="badge {}" title="{}">{}{}</span>', "risk" if risk else "due",
+        local.strftime("%a %-d %b %Y %H:%M %Z"), "▲ " if risk else "", text,
+    )  # fmt: skip

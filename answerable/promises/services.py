@@ -1,0 +1,465 @@
+"""The promise ledger: every expectation set with a customer, from SLAs, acknowledgements, replies and notes,
+kept when the matching event happens, warned about before it breaks, broken when its time passes first.
+
+Ticket services call the `on_*` hooks inside their own transaction, so a promise and the change that made or
+kept it commit together.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from answerable.lib import jobs
+from answerable.lib.business_hours import WEEKDAYS, BusinessCalendar, NoBusinessHours
+from answerable.promises.models import Notification, Promise, SlaPolicy
+from answerable.staff.models import Agent, Team
+from answerable.tickets.models import Event, Message, Status, Ticket
+
+DEFAULT_WARN_SHARE = 0.75
+REPLY_KEEPS = (Promise.Kind.FIRST_RESPONSE, Promise.Kind.NEXT_RESPONSE, Promise.Kind.GET_BACK)
+SOLVE_KEEPS = (Promise.Kind.RESOLUTION, Promise.Kind.DELIVERY)
+
+
+@dataclass(frozen=True)
+class PromiseDraft:
+    """A commitment found in (or confirmed for) a message before it is sent."""
+
+    text: str
+    due_at: datetime | None
+    kind: str = Promise.Kind.GET_BACK
+
+
+def calendar_for(team: Team) -> BusinessCalendar:
+    try:
+        return BusinessCalendar.for_team(team)
+    except NoBusinessHours:  # a team with no hours set is treated as always open
+        return BusinessCalendar(time_zone=team.time_zone, week={d: [["00:00", "24:00"]] for d in WEEKDAYS})
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy | None:
+    org = ticket.customer.organisation_id
+    candidates = SlaPolicy.objects.filter(team_id=ticket.team_id, active=True).filter(
+        Q(priority=None) | Q(priority=ticket.priority), Q(organisation=None) | Q(organisation_id=org)
+    )
+
+    def specificity(p: SlaPolicy) -> tuple[int, int, int]:
+        return (p.organisation_id is not None, p.priority is not None, -p.pk)
+
+    return max(candidates, key=specificity, default=None)
+
+
+def _event(
+    ticket: Ticket, kind: str, promise: Promise, *, actor: Agent | None, now: datetime, **data: object
+) -> None:
+    Event.objects.create(ticket=ticket, kind=kind, actor=actor, at=now, data={"promise": promise.pk, **data})
+
+
+def record(
+    ticket: Ticket,
+    *,
+    text: str,
+    source: str,
+    kind: str,
+    due_at: datetime | None,
+    now: datetime,
+    owner: Agent | None = None,
+    message: Message | None = None,
+    warn_share: float = DEFAULT_WARN_SHARE,
+    actor: Agent | None = None,
+) -> Promise:
+    warn_at = now + (due_at - now) * warn_share if due_at and due_at > now else None
+    promise = Promise.objects.create(
+        ticket=ticket,
+        owner=owner,
+        text=text[:2000],
+        source=source,
+        kind=kind,
+        due_at=due_at,
+        warn_at=warn_at,
+        message=message,
+        created_at=now,
+    )
+    _event(
+        ticket,
+        Event.Kind.PROMISE_MADE,
+        promise,
+        actor=actor,
+        now=now,
+        due=due_at.isoformat() if due_at else None,
+    )
+    return promise
+
+
+def on_ticket_opened(ticket: Ticket, *, now: datetime) -> None:
+    policy = policy_for(ticket)
+    if policy is None:
+        return
+    calendar = calendar_for(ticket.team)
+    record(
+        ticket,
+        text=f"First response within {_hours(policy.first_response)} business hours ({policy.name})",
+        source=Promise.Source.SLA,
+        kind=Promise.Kind.FIRST_RESPONSE,
+        due_at=calendar.add(now, policy.first_response),
+        now=now,
+        warn_share=policy.warn_at,
+    )
+    if policy.resolution:
+        record(
+            ticket,
+            text=f"Solved within {_hours(policy.resolution)} business hours ({policy.name})",
+            source=Promise.Source.SLA,
+            kind=Promise.Kind.RESOLUTION,
+            due_at=calendar.add(now, policy.resolution),
+            now=now,
+            warn_share=policy.warn_at,
+        )
+
+
+def on_acknowledged(ticket: Ticket, *, due_at: datetime, message: Message, now: datetime) -> Promise:
+    owner = ticket.assignee.display_name if ticket.assignee_id else f"the {ticket.team.name} team"
+    return record(
+        ticket,
+        text=f"{owner} will answer by {due_at:%Y-%m-%d %H:%M %Z}",
+        source=Promise.Source.ACKNOWLEDGEMENT,
+        kind=Promise.Kind.FIRST_RESPONSE,
+        due_at=due_at,
+        now=now,
+        owner=ticket.assignee,
+        message=message,
+    )
+
+
+def on_customer_message(ticket: Ticket, *, now: datetime) -> None:
+    """The customer wrote again after our first answer: the next-response clock starts, once."""
+    if ticket.first_response_at is None:
+        return
+    policy = policy_for(ticket)
+    if policy is None or policy.next_response is None:
+        return
+    if ticket.promises.filter(status=Promise.Status.OPEN, kind=Promise.Kind.NEXT_RESPONSE).exists():
+        return
+    record(
+        ticket,
+        text=f"Next response within {_hours(policy.next_response)} business hours ({policy.name})",
+        source=Promise.Source.SLA,
+        kind=Promise.Kind.NEXT_RESPONSE,
+        due_at=calendar_for(ticket.team).add(now, policy.next_response),
+        now=now,
+        owner=ticket.assignee,
+        warn_share=policy.warn_at,
+    )
+
+
+def on_reply(
+    ticket: Ticket, message: Message, *, agent: Agent, now: datetime, found: Iterable[PromiseDraft]
+) -> list[Promise]:
+    """A reply reached the customer: it keeps every open "answer them" promise, then records what it
+    promised itself."""
+    _close(
+        ticket.promises.filter(status=Promise.Status.OPEN, kind__in=REPLY_KEEPS),
+        Promise.Status.KEPT,
+        Event.Kind.PROMISE_KEPT,
+        now=now,
+        actor=agent,
+        by_message=message.pk,
+    )
+    return [
+        record(
+            ticket,
+            text=d.text,
+            source=Promise.Source.REPLY,
+            kind=d.kind,
+            due_at=d.due_at,
+            now=now,
+            owner=agent,
+            message=message,
+            actor=agent,
+        )
+        for d in found
+    ]
+
+
+def on_note(
+    ticket: Ticket, message: Message, *, agent: Agent, now: datetime, found: Iterable[PromiseDraft]
+) -> list[Promise]:
+    return [
+        record(
+            ticket,
+            text=d.text,
+            source=Promise.Source.NOTE,
+            kind=d.kind,
+            due_at=d.due_at,
+            now=now,
+            owner=agent,
+            message=message,
+            actor=agent,
+        )
+        for d in found
+    ]
+
+
+def on_status(ticket: Ticket, *, old: str, new: str, actor: Agent | None, now: datetime) -> None:
+    if new in (Status.SOLVED, Status.CLOSED):
+        _close(
+            ticket.promises.filter(status=Promise.Status.OPEN, kind__in=SOLVE_KEEPS),
+            Promise.Status.KEPT,
+            Event.Kind.PROMISE_KEPT,
+            now=now,
+            actor=actor,
+            by_status=new,
+        )
+    policy = policy_for(ticket)
+    if policy is None or not policy.pause_while_pending:
+        return
+    sla = ticket.promises.filter(status=Promise.Status.OPEN, source=Promise.Source.SLA)
+    if new == Status.PENDING and old != Status.PENDING:
+        for promise in sla.filter(paused_at=None):
+            Promise.objects.filter(pk=promise.pk).update(paused_at=now)
+            _event(ticket, Event.Kind.PROMISE_PAUSED, promise, actor=actor, now=now)
+    elif old == Status.PENDING and new != Status.PENDING:
+        calendar = calendar_for(ticket.team)
+        for promise in sla.exclude(paused_at=None):
+            _resume(promise, calendar, actor=actor, now=now)
+
+
+def _resume(promise: Promise, calendar: BusinessCalendar, *, actor: Agent | None, now: datetime) -> None:
+    """The clock restarts with the business time that was left when it paused."""
+    left = calendar.between(promise.paused_at, promise.due_at) if promise.due_at else None
+    due = calendar.add(now, left) if left is not None else None
+    window = (promise.due_at - promise.created_at) if promise.due_at else None
+    warn_at = due - window * (1 - DEFAULT_WARN_SHARE) if due and window else None
+    if promise.warned_at is not None or (warn_at and warn_at < now):
+        warn_at = None
+    Promise.objects.filter(pk=promise.pk).update(paused_at=None, due_at=due, warn_at=warn_at)
+    _event(
+        promise.ticket,
+        Event.Kind.PROMISE_RESUMED,
+        promise,
+        actor=actor,
+        now=now,
+        due=due.isoformat() if due else None,
+    )
+
+
+def _close(
+    promises: Iterable[Promise],
+    status: str,
+    event: str,
+    *,
+    now: datetime,
+    actor: Agent | None,
+    **data: object,
+) -> int:
+    closed = 0
+    for promise in promises:
+        if Promise.objects.filter(pk=promise.pk, status=Promise.Status.OPEN).update(
+            status=status, closed_at=now
+        ):
+            _event(promise.ticket, event, promise, actor=actor, now=now, **data)
+            closed += 1
+    return closed
+
+
+@transaction.atomic
+def mark_delivered(promise: Promise, *, actor: Agent, now: datetime) -> bool:
+    return bool(
+        _close([promise], Promise.Status.KEPT, Event.Kind.PROMISE_KEPT, now=now, actor=actor, delivered=True)
+    )
+
+
+@transaction.atomic
+def drop(promise: Promise, *, actor: Agent, now: datetime, reason: str = "") -> bool:
+    """An agent removes a promise that was never made (a misread sentence)."""
+    return bool(
+        _close(
+            [promise], Promise.Status.DROPPED, Event.Kind.PROMISE_DROPPED, now=now, actor=actor, reason=reason
+        )
+    )
+
+
+@transaction.atomic
+def reset(
+    promise: Promise,
+    *,
+    due_at: datetime,
+    text: str,
+    actor: Agent,
+    now: datetime,
+    message: Message | None = None,
+) -> Promise:
+    """A new expectation replaces the old one; the old one keeps its history (broken or reset)."""
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    new = record(
+        promise.ticket,
+        text=text,
+        source=promise.source,
+        kind=promise.kind,
+        due_at=due_at,
+        now=now,
+        owner=promise.owner or actor,
+        message=message,
+        actor=actor,
+    )
+    if promise.status == Promise.Status.OPEN:
+        promise.status = Promise.Status.RESET
+        promise.closed_at = now
+    promise.replaced_by = new
+    promise.save(update_fields=["status", "closed_at", "replaced_by"])
+    _event(
+        promise.ticket,
+        Event.Kind.PROMISE_RESET,
+        promise,
+        actor=actor,
+        now=now,
+        new=new.pk,
+        due=due_at.isoformat(),
+    )
+    return new
+
+
+# --- the sweep -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    warned: int
+    broken: int
+
+
+def sweep_once(now: datetime, *, batch: int = 500) -> SweepResult:
+    """Warn about promises near their time and break those whose time passed. Each step reads only rows
+    already due, through a partial index, so its cost grows with the number due, not the number open."""
+    return SweepResult(warned=_warn_due(now, batch), broken=_break_due(now, batch))
+
+
+def _recipients(promise: Promise, *, supervisors: bool) -> list[Agent]:
+    ticket = promise.ticket
+    people = {a.pk: a for a in (promise.owner, ticket.assignee) if a is not None and a.is_active}
+    if supervisors or not people:
+        for s in Agent.objects.filter(is_active=True, role=Agent.Role.SUPERVISOR, teams=ticket.team_id):
+            people.setdefault(s.pk, s)
+    return list(people.values())
+
+
+def _warn_due(now: datetime, batch: int) -> int:
+    due = list(
+        Promise.objects.filter(status=Promise.Status.OPEN, paused_at=None, warned_at=None, warn_at__lte=now)
+        .select_related("ticket__assignee", "owner")
+        .order_by("warn_at")[:batch]
+    )
+    if not due:
+        return 0
+    with transaction.atomic():
+        # Conditional: a promise warned by a concurrent sweep is not warned twice.
+        taken = set(
+            Promise.objects.filter(pk__in=[p.pk for p in due], warned_at=None)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        due = [p for p in due if p.pk in taken]
+        Promise.objects.filter(pk__in=taken).update(warned_at=now)
+        _notify(
+            [
+                Notification(
+                    agent=agent,
+                    promise=p,
+                    kind=Notification.Kind.AT_RISK,
+                    created_at=now,
+                    text=f'At risk: #{p.ticket_id} "{p.text[:80]}" is due {p.due_at:%a %H:%M %Z}',
+                )
+                for p in due
+                for agent in _recipients(p, supervisors=False)
+            ]
+        )
+    return len(due)
+
+
+def _break_due(now: datetime, batch: int) -> int:
+    due = list(
+        Promise.objects.filter(status=Promise.Status.OPEN, paused_at=None, due_at__lte=now)
+        .select_related("ticket__assignee", "owner")
+        .order_by("due_at")[:batch]
+    )
+    if not due:
+        return 0
+    with transaction.atomic():
+        # Conditional: a promise kept or broken meanwhile (a reply, another sweep) is left alone.
+        taken = set(
+            Promise.objects.filter(pk__in=[p.pk for p in due], status=Promise.Status.OPEN)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        due = [p for p in due if p.pk in taken]
+        Promise.objects.filter(pk__in=taken).update(status=Promise.Status.BROKEN, closed_at=now)
+        Event.objects.bulk_create(
+            Event(ticket_id=p.ticket_id, kind=Event.Kind.PROMISE_BROKEN, at=now, data={"promise": p.pk})
+            for p in due
+        )
+        _notify(
+            [
+                Notification(
+                    agent=agent,
+                    promise=p,
+                    kind=Notification.Kind.BROKEN,
+                    created_at=now,
+                    text=f'Broken: #{p.ticket_id} "{p.text[:80]}" was due {p.due_at:%a %H:%M %Z}',
+                )
+                for p in due
+                for agent in _recipients(p, supervisors=True)
+            ]
+        )
+    return len(due)
+
+
+def _notify(notes: list[Notification]) -> None:
+    if not notes:
+        return
+    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+    if any(n.agent.notify_by_email for n in notes):
+        from answerable.promises.tasks import email_notifications
+
+        jobs.enqueue_on_commit(email_notifications, [n.agent_id for n in notes if n.agent.notify_by_email])
+
+
+def _hours(duration: timedelta) -> str:
+    hours = duration.total_seconds() / 3600
+    return f"{hours:g}"
+
+
+def suggested_new_due(promise: Promise, *, now: datetime) -> datetime:
+    """A new expectation we can keep: the original window again from now, at least until the end of the
+    next business day's first half, in business time."""
+    calendar = calendar_for(promise.ticket.team)
+    window = calendar.between(promise.created_at, promise.due_at) if promise.due_at else timedelta(hours=8)
+    return calendar.add(now, max(window, timedelta(hours=4)))
+
+
+def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, datetime]:
+    """A message that owns the miss plainly, apologises, gives the new expectation with a date and says
+    what is being done. Never sent by itself: it opens in the composer for the agent to edit."""
+    from zoneinfo import ZoneInfo
+
+    ticket = promise.ticket
+    new_due = suggested_new_due(promise, now=now)
+    zone = ZoneInfo(ticket.team.time_zone)
+    was = f" by {promise.due_at.astimezone(zone):%A %-d %B, %H:%M}" if promise.due_at else ""
+    name = ticket.customer.first_name
+    text = (
+        f"{'Hi ' + name if name else 'Hello'},\n\n"
+        f"We told you{was} that {_as_clause(promise.text)}, and we did not keep that. "
+        "I'm sorry: that's on us, and you should not have had to wait without hearing from us.\n\n"
+        "What we are doing now: [say what is being done].\n\n"
+        f"You will hear from me by {new_due.astimezone(zone):%A %-d %B, %H:%M} "
+        f"({ticket.team.time_zone} time) at the latest, with the result or a clear update.\n\n"
+        f"{agent.display_name}"
+    )
+    return text, new_due
+
+
+def _as_clause(text: str) -> str:
+    """'I'll call you tomorrow' -> 'we would call you tomorrow'-ish: keep the agent's words, quoted."""
+    return f"“{text.strip().rstrip('.')}”"
