@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from answerable.lib import jobs
 from answerable.lib.business_hours import WEEKDAYS, BusinessCalendar, NoBusinessHours
@@ -336,11 +336,25 @@ def sweep_once(now: datetime, *, batch: int = 500) -> SweepResult:
     return SweepResult(warned=_warn_due(now, batch), broken=_break_due(now, batch))
 
 
-def _recipients(promise: Promise, *, supervisors: bool) -> list[Agent]:
+def _supervisors_by_team(promises: list[Promise]) -> dict[int, list[Agent]]:
+    """Each team's active supervisors, in one query for the whole batch."""
+    teams = {p.ticket.team_id for p in promises}
+    out: dict[int, list[Agent]] = {t: [] for t in teams}
+    for agent in Agent.objects.filter(is_active=True, role=Agent.Role.SUPERVISOR, teams__in=teams).annotate(
+        team_id=F("teams")
+    ):
+        out[agent.team_id].append(agent)
+    return out
+
+
+def _recipients(
+    promise: Promise, supervisors: dict[int, list[Agent]], *, with_supervisors: bool
+) -> list[Agent]:
+    """The owner and the assignee; the team's supervisors too at breach, or when nobody owns it."""
     ticket = promise.ticket
     people = {a.pk: a for a in (promise.owner, ticket.assignee) if a is not None and a.is_active}
-    if supervisors or not people:
-        for s in Agent.objects.filter(is_active=True, role=Agent.Role.SUPERVISOR, teams=ticket.team_id):
+    if with_supervisors or not people:
+        for s in supervisors.get(ticket.team_id, []):
             people.setdefault(s.pk, s)
     return list(people.values())
 
@@ -361,6 +375,7 @@ def _warn_due(now: datetime, batch: int) -> int:
             .values_list("pk", flat=True)
         )
         due = [p for p in due if p.pk in taken]
+        supervisors = _supervisors_by_team(due)
         Promise.objects.filter(pk__in=taken).update(warned_at=now)
         _notify(
             [
@@ -372,7 +387,7 @@ def _warn_due(now: datetime, batch: int) -> int:
                     text=f'At risk: #{p.ticket_id} "{p.text[:80]}" is due {p.due_at:%a %H:%M %Z}',
                 )
                 for p in due
-                for agent in _recipients(p, supervisors=False)
+                for agent in _recipients(p, supervisors, with_supervisors=False)
             ]
         )
     return len(due)
@@ -394,6 +409,7 @@ def _break_due(now: datetime, batch: int) -> int:
             .values_list("pk", flat=True)
         )
         due = [p for p in due if p.pk in taken]
+        supervisors = _supervisors_by_team(due)
         Promise.objects.filter(pk__in=taken).update(status=Promise.Status.BROKEN, closed_at=now)
         Event.objects.bulk_create(
             Event(ticket_id=p.ticket_id, kind=Event.Kind.PROMISE_BROKEN, at=now, data={"promise": p.pk})
@@ -409,7 +425,7 @@ def _break_due(now: datetime, batch: int) -> int:
                     text=f'Broken: #{p.ticket_id} "{p.text[:80]}" was due {p.due_at:%a %H:%M %Z}',
                 )
                 for p in due
-                for agent in _recipients(p, supervisors=True)
+                for agent in _recipients(p, supervisors, with_supervisors=True)
             ]
         )
     return len(due)
