@@ -9,6 +9,7 @@ from django.db.models.functions import Left
 from answerable.customers.models import TermsFlag
 from answerable.lib.keyset import Page, keyset_page
 from answerable.promises import queries as promise_queries
+from answerable.promises import services as promise_services
 from answerable.staff.models import Agent, Team
 from answerable.tickets import access
 from answerable.tickets.models import ACTIVE_STATUSES, Event, Macro, Message, Presence, Status, Ticket
@@ -133,6 +134,7 @@ class TicketPage:
     others: list[Presence] = field(default_factory=list)
     last_inbound_id: int = 0
     promises: list = field(default_factory=list)
+    policy: object = None
 
 
 def ticket_page(user: Agent, ticket: Ticket, *, now: datetime) -> TicketPage:
@@ -163,6 +165,7 @@ def ticket_page(user: Agent, ticket: Ticket, *, now: datetime) -> TicketPage:
         others=others_on(ticket, user, now=now),
         last_inbound_id=max((m.pk for m in thread if m.kind == Message.Kind.INBOUND), default=0),
         promises=promise_queries.for_ticket(ticket),
+        policy=promise_services.policy_for(ticket),
     )
 
 
