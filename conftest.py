@@ -18,6 +18,16 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    # Per-process caches of teams and expected times: a test's rolled-back rows must not leak into the next.
+    from answerable.staff import directory
+    from answerable.tickets import expected
+
+    directory.clear()
+    expected.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _run_jobs_inline(settings):
     # Jobs queued on commit run at once: with django_capture_on_commit_callbacks a test sees their effect.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

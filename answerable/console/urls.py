@@ -8,6 +8,7 @@ urlpatterns = [
     path("t/<int:pk>/", views.ticket_detail, name="ticket"),
     path("t/<int:pk>/compose/", views.compose, name="ticket_compose"),
     path("t/<int:pk>/assign/", views.assign, name="ticket_assign"),
+    path("t/<int:pk>/draft/promises/", views.draft_promises, name="ticket_draft_promises"),
     path("t/<int:pk>/status/", views.set_status, name="ticket_status"),
     path("t/<int:pk>/priority/", views.set_priority, name="ticket_priority"),
     path("t/<int:pk>/tags/", views.set_tags, name="ticket_tags"),

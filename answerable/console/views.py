@@ -1,7 +1,9 @@
 """The agent console: parse, check access, call one service or query, render (a partial for htmx)."""
 
 import uuid
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from answerable.lib.attachments import AttachmentRejected
 from answerable.lib.keyset import BadCursor
 from answerable.promises import services as promise_services
 from answerable.promises.models import Promise
+from answerable.promises.services import PromiseDraft
 from answerable.staff.models import Agent
 from answerable.tickets import access, services
 from answerable.tickets.models import Attachment, Macro, Message, Priority, Status, Ticket
@@ -127,14 +130,18 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
     now = clock.now()
     key = data["idempotency_key"] or None
     try:
+        reviewed = _reviewed_promises(request, ticket)
         if data["kind"] == "note":
-            services.add_note(ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key)
+            services.add_note(
+                ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key, promises=reviewed
+            )
         else:
             services.reply(
                 ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key,
                 status_after=data["status_after"] or None,
                 seen_message_id=None if data["send_anyway"] else data["seen_message_id"],
-                files=_files(request),
+                files=_files(request), promises=reviewed,
+                resets=_int_or_none(request.POST.get("reset_promise")),
             )  # fmt: skip
     except services.StaleDraft as stale:
         return _compose_error(request, ticket, form, status=409, newer=stale.newer)
@@ -143,6 +150,10 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
         return _compose_error(request, ticket, form, status=422)
     services.touch_presence(ticket, request.user, drafting=False, now=now)
     return _after_change(request, ticket, "conversation")
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def _files(request: HttpRequest) -> list[services.IncomingFile]:
@@ -164,6 +175,53 @@ def _compose_error(
         response["HX-Retarget"] = "#conversation"
         response["HX-Reswap"] = "outerHTML"
     return response
+
+
+@login_required
+@require_POST
+def draft_promises(request: HttpRequest, pk: int) -> HttpResponse:
+    """As the agent types: the commitments the draft makes, with their due times, to keep, edit or drop."""
+    ticket = access.ticket_for(request.user, pk)
+    text = request.POST.get("text", "")[:100_000]
+    zone = ZoneInfo(ticket.team.time_zone)
+    found = [
+        {
+            "text": d.text,
+            "kind": d.kind,
+            "due_local": d.due_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if d.due_at else "",
+        }
+        for d in (promise_services.find_in(text, ticket, sent_at=clock.now()) if text.strip() else [])
+    ]
+    return render(
+        request,
+        "console/ticket.html#draft_promises",
+        {"found": found, "ticket": ticket, "team_zone": ticket.team.time_zone},
+    )
+
+
+def _reviewed_promises(request: HttpRequest, ticket: Ticket) -> list[PromiseDraft] | None:
+    """The promises the agent confirmed in the composer, or None when they did not review any (then the
+    service finds them in the text itself)."""
+    post = request.POST
+    if post.get("promises_reviewed") != "1":
+        return None
+    zone = ZoneInfo(ticket.team.time_zone)
+    out = []
+    for i in range(int(post.get("promise_count", "0") or 0)):
+        if post.get(f"promise_keep_{i}") != "1":
+            continue  # dropped by the agent
+        text = post.get(f"promise_text_{i}", "").strip()[:2000]
+        raw_due = post.get(f"promise_due_{i}", "").strip()
+        try:
+            due = datetime.fromisoformat(raw_due).replace(tzinfo=zone) if raw_due else None
+        except ValueError:
+            raise ValueError(f"The due time {raw_due!r} is not a date and time.") from None
+        kind = post.get(f"promise_kind_{i}", Promise.Kind.GET_BACK)
+        if text:
+            out.append(
+                PromiseDraft(text, due, kind if kind in Promise.Kind.values else Promise.Kind.GET_BACK)
+            )
+    return out
 
 
 @login_required

@@ -38,11 +38,22 @@ def create_customer(
 
 def customer_for_address(address: str, *, name: str = "") -> Customer:
     """The customer who owns this address, created on first contact."""
+    return find_or_create_customer(address, name=name)[0]
+
+
+def find_or_create_customer(address: str, *, name: str = "") -> tuple[Customer, bool]:
+    """The customer who owns this address, and whether they were created just now (first contact)."""
     address = normalise_address(address)
-    found = CustomerEmail.objects.select_related("customer").filter(address__iexact=address).first()
+    # Addresses are unique (case-insensitively): no ORDER BY, which .first() would add.
+    emails = CustomerEmail.objects.select_related("customer").filter(address__iexact=address)
+    found = next(iter(emails[:1]), None)
     if found:
-        return found.customer
-    return create_customer(name=name or address.split("@")[0], emails=[address])
+        return found.customer, False
+    # The lookup above is the uniqueness check; the constraint guards against a concurrent first contact.
+    with transaction.atomic(savepoint=False):
+        customer = Customer.objects.create(name=(name or address.split("@")[0]).strip() or address)
+        CustomerEmail.objects.create(customer=customer, address=address, primary=True)
+    return customer, True
 
 
 @transaction.atomic

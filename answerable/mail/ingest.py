@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from answerable.customers.models import Customer
-from answerable.customers.services import customer_for_address
+from answerable.customers.services import find_or_create_customer
 from answerable.lib import tokens
 from answerable.lib.attachments import AttachmentRejected
 from answerable.mail.models import QuarantinedMail
 from answerable.mail.parse import ParsedMail, parse
 from answerable.mail.reply_text import extract_reply
-from answerable.staff.models import Team, TeamAddress
+from answerable.staff import directory
+from answerable.staff.models import Team
 from answerable.tickets import services
 from answerable.tickets.models import Message, Status, Ticket
 
@@ -43,10 +44,9 @@ class Outcome:
 
 def team_for(addresses: list[str]) -> Team | None:
     for address in addresses:
-        base = tokens.base_address(address.strip())
-        found = TeamAddress.objects.select_related("team").filter(email__iexact=base).first()
-        if found:
-            return found.team
+        team = directory.team_at(tokens.base_address(address.strip()))
+        if team is not None:
+            return team
     return None
 
 
@@ -65,24 +65,46 @@ def message_key(parsed: ParsedMail, raw: bytes) -> str:
     return parsed.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The part of ingesting a message that needs no database: it may run in another process."""
+
+    parsed: ParsedMail
+    new_text: str  # the reply without quotes and signature (mail.reply_text)
+
+
+def prepare(raw: bytes) -> Prepared:
+    """Parse and separate the reply. Never raises; picklable, so a pool of processes can do it."""
+    parsed = parse(raw)
+    return Prepared(parsed, extract_reply(parsed.text, parsed.html))
+
+
 def ingest(
-    raw: bytes, *, recipients: list[str], now: datetime, source: str = "smtp", historical: bool = False
+    raw: bytes,
+    *,
+    recipients: list[str],
+    now: datetime,
+    source: str = "smtp",
+    historical: bool = False,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """Store one message. The same message delivered twice is stored once.
 
     `historical` is for imported archives: the message keeps its own Date (when it is not in the future)
-    and nobody is acknowledged for mail written long ago.
+    and nobody is acknowledged for mail written long ago. `prepared` is prepare(raw), when it was done
+    elsewhere (a pool of processes parsing while this one writes).
     """
-    parsed = parse(raw)
+    prepared = prepared or prepare(raw)
+    parsed = prepared.parsed
     if historical and parsed.date is not None and parsed.date <= now:
         now = parsed.date
     key = message_key(parsed, raw)
-    existing = Message.objects.filter(message_id=key).select_related("ticket").first()
+    existing = _stored(key)
     if existing and not same_message(existing, parsed, raw):
         # Some mailers reuse Message-IDs for different mail: keep this one under a key of its own bytes.
         key = f"<sha256-{hashlib.sha256(raw).hexdigest()}@answerable.invalid>"
         parsed.problems.append(f"Message-ID {parsed.message_id} was already used by a different message")
-        existing = Message.objects.filter(message_id=key).select_related("ticket").first()
+        existing = _stored(key)
     if existing:
         return Outcome("duplicate", existing.ticket, existing)
     if parsed.is_bounce:
@@ -96,11 +118,11 @@ def ingest(
     try:
         with transaction.atomic():
             outcome = _file(
-                parsed, raw, key=key, team=team, recipients=recipients, now=now, ack=not historical
+                prepared, raw, key=key, team=team, recipients=recipients, now=now, ack=not historical
             )
     except IntegrityError:
         # A concurrent delivery of the same message won the race: that copy is the one we keep.
-        existing = Message.objects.filter(message_id=key).select_related("ticket").first()
+        existing = _stored(key)
         if existing is None:
             raise
         return Outcome("duplicate", existing.ticket, existing)
@@ -109,15 +131,24 @@ def ingest(
     return outcome
 
 
+def _stored(key: str) -> Message | None:
+    """The message stored under this key. Most mail is new: a one-column probe first (the ORM compiles it in
+    half the time of the full row with its ticket), the full row only when there is one."""
+    stored = Message.objects.filter(message_id=key)
+    if not stored.values_list("pk", flat=True)[:1]:
+        return None
+    return stored.select_related("ticket").get()
+
+
 def _file(
-    parsed: ParsedMail, raw: bytes, *, key: str, team: Team, recipients: list[str], now: datetime, ack: bool
+    prepared: Prepared, raw: bytes, *, key: str, team: Team, recipients: list[str], now: datetime, ack: bool
 ) -> Outcome:
-    customer = customer_for_address(parsed.from_address, name=parsed.from_name)
-    referenced = _referenced(parsed, customer, recipients)
-    new_text = extract_reply(parsed.text, parsed.html)
+    parsed = prepared.parsed
+    customer, first_contact = find_or_create_customer(parsed.from_address, name=parsed.from_name)
+    referenced = None if first_contact else _referenced(parsed, customer, recipients)
     fields = {
         "text": parsed.text, "html": parsed.html, "raw": raw, "message_id": key, "files": parsed.attachments,
-        "new_text": new_text, "problems": parsed.problems,
+        "new_text": prepared.new_text, "problems": parsed.problems,
     }  # fmt: skip
     if referenced is not None and referenced.status != Status.CLOSED:
         message = services.receive_message(referenced, sender=customer, now=now, **fields)
@@ -125,24 +156,24 @@ def _file(
     ticket = services.open_ticket(
         customer=customer, team=team, subject=parsed.subject, now=now, channel="email", **fields
     )
-    if ack and should_acknowledge(parsed, team, customer, now=now):
-        services.acknowledge(ticket, now=now)
+    if ack and should_acknowledge(parsed, team, customer, now=now, first_contact=first_contact):
+        services.acknowledge(ticket, now=now, opened_here=True)
     kind = "follow_up" if referenced is not None else "new"
-    return Outcome(kind, ticket, ticket.messages.get(kind=Message.Kind.INBOUND))
+    return Outcome(kind, ticket, ticket.first_message)
 
 
 def _referenced(parsed: ParsedMail, customer: Customer, recipients: list[str]) -> Ticket | None:
     """The ticket this mail continues, if the sender is that ticket's customer."""
     ids = [*parsed.in_reply_to, *parsed.references]
     if ids:
+        # The ticket of the latest referenced message, read without that message's text and raw bytes.
         found = (
-            Message.objects.filter(message_id__in=ids, ticket__customer=customer)
-            .select_related("ticket")
-            .order_by("-created_at")
+            Ticket.objects.filter(customer=customer, messages__message_id__in=ids)
+            .order_by("-messages__created_at")
             .first()
         )
         if found:
-            return found.ticket
+            return found
     for address in [*recipients, *parsed.recipients]:
         ticket_id = tokens.ticket_from_address(address)
         if ticket_id is not None:
@@ -155,8 +186,13 @@ def _referenced(parsed: ParsedMail, customer: Customer, recipients: list[str]) -
     return None
 
 
-def should_acknowledge(parsed: ParsedMail, team: Team, customer: Customer, *, now: datetime) -> bool:
-    """RFC 3834 and common sense: never answer robots, lists or ourselves, and not too often."""
+def should_acknowledge(
+    parsed: ParsedMail, team: Team, customer: Customer, *, now: datetime, first_contact: bool = False
+) -> bool:
+    """RFC 3834 and common sense: never answer robots, lists or ourselves, and not too often.
+
+    `first_contact`: the customer was created for this mail, so nothing was sent to them yet.
+    """
     if parsed.auto_submitted not in ("", "no"):
         return False
     if parsed.precedence in ("bulk", "junk", "list") or parsed.list_id:
@@ -165,8 +201,10 @@ def should_acknowledge(parsed: ParsedMail, team: Team, customer: Customer, *, no
         return False
     if _ROBOT_SENDER.match(parsed.from_address):
         return False
-    if TeamAddress.objects.filter(email__iexact=tokens.base_address(parsed.from_address)).exists():
+    if directory.is_team_address(tokens.base_address(parsed.from_address)):
         return False
+    if first_contact:
+        return True
     recent = Message.objects.filter(
         ticket__customer=customer, automatic=True, created_at__gte=now - timedelta(hours=1)
     ).count()

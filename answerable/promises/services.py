@@ -479,3 +479,31 @@ def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, 
 def _as_clause(text: str) -> str:
     """'I'll call you tomorrow' -> 'we would call you tomorrow'-ish: keep the agent's words, quoted."""
     return f"“{text.strip().rstrip('.')}”"
+
+
+def find_in(text: str, ticket: Ticket, *, sent_at: datetime) -> list[PromiseDraft]:
+    """The commitments a message makes, with due times on the team's business calendar."""
+    from answerable.promises.extract import extract
+
+    found = extract(text, sent_at=sent_at, calendar=calendar_for(ticket.team))
+    return [
+        PromiseDraft(f.span, f.due, f.kind if f.kind in Promise.Kind.values else Promise.Kind.GET_BACK)
+        for f in found
+    ]
+
+
+def replace(old_id: int, *, ticket: Ticket, made: list[Promise], actor: Agent, now: datetime) -> None:
+    """A reply sent from "Draft a reset": the old promise is marked reset, replaced by the reply's new
+    expectation (the first promise it made with a time)."""
+    old = ticket.promises.filter(pk=old_id).first()
+    new = next((p for p in made if p.due_at is not None), None)
+    if old is None or new is None or old.status not in (Promise.Status.OPEN, Promise.Status.BROKEN):
+        return
+    if old.status == Promise.Status.OPEN:
+        old.status = Promise.Status.RESET
+        old.closed_at = now
+    old.replaced_by = new
+    old.save(update_fields=["status", "closed_at", "replaced_by"])
+    _event(
+        ticket, Event.Kind.PROMISE_RESET, old, actor=actor, now=now, new=new.pk, due=new.due_at.isoformat()
+    )

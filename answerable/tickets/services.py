@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from types import ModuleType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
@@ -18,6 +20,7 @@ from answerable.customers.models import Customer
 from answerable.lib import jobs
 from answerable.lib.attachments import check_attachment
 from answerable.lib.html import sanitise
+from answerable.staff import directory
 from answerable.staff.models import Agent, Team
 from answerable.tickets.models import (
     Attachment,
@@ -31,12 +34,22 @@ from answerable.tickets.models import (
     Ticket,
 )
 
+if TYPE_CHECKING:
+    from answerable.promises.services import PromiseDraft
+
 
 @dataclass(frozen=True)
 class IncomingFile:
     filename: str
     content: bytes
     content_type: str
+
+
+def promise_hooks() -> "ModuleType":
+    """The promise ledger's hooks. Imported late: the ledger's models import this app's models."""
+    from answerable.promises import services as ledger
+
+    return ledger
 
 
 def _event(ticket: Ticket, kind: str, *, actor: Agent | None, now: datetime, **data: object) -> Event:
@@ -110,7 +123,10 @@ def open_ticket(
     new_text: str = "",
     problems: Sequence[str] = (),
 ) -> Ticket:
-    """A new request from a customer: the ticket, its first message, and the events."""
+    """A new request from a customer: the ticket, its first message, and the events.
+
+    The first message is also on the returned ticket as `ticket.first_message` (saves the caller a query).
+    """
     ticket = Ticket.objects.create(
         subject=(subject or "(no subject)").strip()[:300],
         customer=customer,
@@ -122,7 +138,7 @@ def open_ticket(
         waiting_since=now,
     )
     _event(ticket, Event.Kind.CREATED, actor=actor, now=now, channel=channel)
-    _inbound(
+    ticket.first_message = _inbound(
         ticket,
         customer,
         text=text,
@@ -135,6 +151,7 @@ def open_ticket(
         new_text=new_text,
         problems=problems,
     )
+    promise_hooks().on_ticket_opened(ticket, now=now)
     return ticket
 
 
@@ -176,11 +193,11 @@ def receive_message(
     ticket.last_activity_at = now
     ticket.waiting_since = ticket.waiting_since or now
     if ticket.status in (Status.PENDING, Status.SOLVED):
-        _event(ticket, Event.Kind.STATUS_CHANGED, actor=None, now=now, old=ticket.status, new=Status.OPEN)
-        ticket.status = Status.OPEN
-        ticket.solved_at = None
+        _set_status_fields(ticket, Status.OPEN, actor=None, now=now)
+        ticket.waiting_since = ticket.waiting_since or now
         fields += ["status", "solved_at"]
     ticket.save(update_fields=fields)
+    promise_hooks().on_customer_message(ticket, now=now)
     return message
 
 
@@ -204,12 +221,18 @@ def reply(
     seen_message_id: int | None = None,
     files: Sequence[IncomingFile] = (),
     queue: bool = True,
+    promises: "Sequence[PromiseDraft] | None" = None,
+    resets: int | None = None,
 ) -> Message:
     """Answer the customer. The reply is queued for sending once this transaction commits.
 
     A repeated idempotency key returns the first reply instead of sending twice. With `seen_message_id`,
     a customer message newer than it raises StaleDraft and nothing is written. `queue=False` records a
     reply that was already delivered elsewhere (demo data, imports from another desk).
+
+    The reply keeps the ticket's open "answer them" promises, and records the promises it makes: those the
+    agent confirmed in the composer (`promises`), else those found in its text. `resets` names a broken or
+    at-risk promise this reply replaces with its new expectation.
     """
     if existing := _already_made(ticket, idempotency_key):
         return existing
@@ -249,6 +272,11 @@ def reply(
         _set_status_fields(ticket, new_status, actor=agent, now=now)
         fields += ["status", "solved_at"]  # waiting_since is already in fields
     ticket.save(update_fields=fields)
+    hooks = promise_hooks()
+    found = promises if promises is not None else hooks.find_in(text, ticket, sent_at=now)
+    made = hooks.on_reply(ticket, message, agent=agent, now=now, found=found)
+    if resets is not None:
+        hooks.replace(resets, ticket=ticket, made=made, actor=agent, now=now)
     if queue:
         _send_soon()
     return message
@@ -262,27 +290,27 @@ def _send_soon() -> None:
 
 def new_message_id(ticket: Ticket) -> str:
     """Our Message-ID, fixed when the message is created so a retried send keeps it."""
-    address = (
-        ticket.team.addresses.order_by("id").values_list("email", flat=True).first()
-        or "desk@answerable.invalid"
-    )
+    address = directory.first_address(ticket.team_id) or "desk@answerable.invalid"
     return make_msgid(idstring=f"t{ticket.pk}", domain=address.rsplit("@", 1)[-1])
 
 
 @transaction.atomic
-def acknowledge(ticket: Ticket, *, now: datetime) -> Message:
+def acknowledge(ticket: Ticket, *, now: datetime, opened_here: bool = False) -> Message:
     """The instant acknowledgement of a new request: reference, owner, an honest expected time.
 
-    The expected time is stored on the ticket for the promise ledger to track.
+    The expected time is stored on the ticket for the promise ledger to track. `opened_here`: the caller
+    opened `ticket` in the current transaction (open_ticket, with its team and customer at hand), so no other
+    transaction can see it yet and it is neither locked nor read again.
     """
     from answerable.tickets.expected import expected_first_response
 
-    ticket = (
-        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignee.
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("team", "customer", "assignee")
-        .get(pk=ticket.pk)
-    )
+    if not opened_here:
+        ticket = (
+            # of=self: PostgreSQL cannot lock the nullable side of the outer join to the assignee.
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("team", "customer", "assignee")
+            .get(pk=ticket.pk)
+        )
     due = expected_first_response(ticket.team, now)
     ticket.expected_response_at = due
     ticket.save(update_fields=["expected_response_at"])
@@ -297,6 +325,7 @@ def acknowledge(ticket: Ticket, *, now: datetime) -> Message:
         next_attempt_at=now,
     )
     _event(ticket, Event.Kind.ACKNOWLEDGED, actor=None, now=now, message=message.pk, expected=due.isoformat())
+    promise_hooks().on_acknowledged(ticket, due_at=due, message=message, now=now)
     _send_soon()
     return message
 
@@ -317,9 +346,16 @@ def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
 
 @transaction.atomic
 def add_note(
-    ticket: Ticket, *, agent: Agent, text: str, now: datetime, idempotency_key: str | None = None
+    ticket: Ticket,
+    *,
+    agent: Agent,
+    text: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    promises: "Sequence[PromiseDraft] | None" = None,
 ) -> Message:
-    """An internal note: seen by agents only, never sent."""
+    """An internal note: seen by agents only, never sent. Commitments in it ("I'll ask my manager and let
+    them know by Friday") are tracked like a reply's."""
     if existing := _already_made(ticket, idempotency_key):
         return existing
     message, created = _create_once(
@@ -328,6 +364,9 @@ def add_note(
     if created:
         _event(ticket, Event.Kind.NOTE_ADDED, actor=agent, now=now, message=message.pk)
         Ticket.objects.filter(pk=ticket.pk, last_activity_at__lt=now).update(last_activity_at=now)
+        hooks = promise_hooks()
+        found = promises if promises is not None else hooks.find_in(text, ticket, sent_at=now)
+        hooks.on_note(ticket, message, agent=agent, now=now, found=found)
     return message
 
 
@@ -366,6 +405,7 @@ def assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent, now: datetim
 
 def _set_status_fields(ticket: Ticket, status: str, *, actor: Agent | None, now: datetime) -> None:
     _event(ticket, Event.Kind.STATUS_CHANGED, actor=actor, now=now, old=ticket.status, new=status)
+    promise_hooks().on_status(ticket, old=ticket.status, new=status, actor=actor, now=now)
     ticket.status = status
     if status in (Status.SOLVED, Status.CLOSED):
         ticket.solved_at = ticket.solved_at or now
