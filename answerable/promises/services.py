@@ -359,76 +359,63 @@ def _recipients(
     return list(people.values())
 
 
-def _warn_due(now: datetime, batch: int) -> int:
+def _take(pending: Q, order: str, batch: int) -> list[Promise]:
+    """The first `batch` promises matching `pending`, locked; rows another sweep holds, or that stopped
+    matching since the read (kept by a reply meanwhile), are left alone. Call inside a transaction."""
     due = list(
-        Promise.objects.filter(status=Promise.Status.OPEN, paused_at=None, warned_at=None, warn_at__lte=now)
-        .select_related("ticket__assignee", "owner")
-        .order_by("warn_at")[:batch]
+        Promise.objects.filter(pending).select_related("ticket__assignee", "owner").order_by(order)[:batch]
     )
     if not due:
-        return 0
+        return []
+    taken = set(
+        Promise.objects.filter(pending, pk__in=[p.pk for p in due])
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    return [p for p in due if p.pk in taken]
+
+
+def _warn_due(now: datetime, batch: int) -> int:
+    pending = Q(status=Promise.Status.OPEN, paused_at=None, warned_at=None, warn_at__lte=now)
     with transaction.atomic():
-        # Conditional: a promise warned by a concurrent sweep is not warned twice.
-        taken = set(
-            Promise.objects.filter(pk__in=[p.pk for p in due], warned_at=None)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        due = [p for p in due if p.pk in taken]
-        supervisors = _supervisors_by_team(due)
-        Promise.objects.filter(pk__in=taken).update(warned_at=now)
-        _notify(
-            [
-                Notification(
-                    agent=agent,
-                    promise=p,
-                    kind=Notification.Kind.AT_RISK,
-                    created_at=now,
-                    text=f'At risk: #{p.ticket_id} "{p.text[:80]}" is due {p.due_at:%a %H:%M %Z}',
-                )
-                for p in due
-                for agent in _recipients(p, supervisors, with_supervisors=False)
-            ]
-        )
+        due = _take(pending, "warn_at", batch)
+        Promise.objects.filter(pk__in=[p.pk for p in due]).update(warned_at=now)
+        _notify_about(due, Notification.Kind.AT_RISK, now=now, with_supervisors=False)
     return len(due)
 
 
 def _break_due(now: datetime, batch: int) -> int:
-    due = list(
-        Promise.objects.filter(status=Promise.Status.OPEN, paused_at=None, due_at__lte=now)
-        .select_related("ticket__assignee", "owner")
-        .order_by("due_at")[:batch]
-    )
-    if not due:
-        return 0
+    pending = Q(status=Promise.Status.OPEN, paused_at=None, due_at__lte=now)
     with transaction.atomic():
-        # Conditional: a promise kept or broken meanwhile (a reply, another sweep) is left alone.
-        taken = set(
-            Promise.objects.filter(pk__in=[p.pk for p in due], status=Promise.Status.OPEN)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        due = [p for p in due if p.pk in taken]
-        supervisors = _supervisors_by_team(due)
-        Promise.objects.filter(pk__in=taken).update(status=Promise.Status.BROKEN, closed_at=now)
+        due = _take(pending, "due_at", batch)
+        Promise.objects.filter(pk__in=[p.pk for p in due]).update(status=Promise.Status.BROKEN, closed_at=now)
         Event.objects.bulk_create(
             Event(ticket_id=p.ticket_id, kind=Event.Kind.PROMISE_BROKEN, at=now, data={"promise": p.pk})
             for p in due
         )
-        _notify(
-            [
-                Notification(
-                    agent=agent,
-                    promise=p,
-                    kind=Notification.Kind.BROKEN,
-                    created_at=now,
-                    text=f'Broken: #{p.ticket_id} "{p.text[:80]}" was due {p.due_at:%a %H:%M %Z}',
-                )
-                for p in due
-                for agent in _recipients(p, supervisors, with_supervisors=True)
-            ]
-        )
+        _notify_about(due, Notification.Kind.BROKEN, now=now, with_supervisors=True)
     return len(due)
+
+
+def _notify_about(promises: list[Promise], kind: str, *, now: datetime, with_supervisors: bool) -> None:
+    if not promises:
+        return
+    supervisors = _supervisors_by_team(promises)
+    verb = "At risk" if kind == Notification.Kind.AT_RISK else "Broken"
+    when = "is due" if kind == Notification.Kind.AT_RISK else "was due"
+    _notify(
+        [
+            Notification(
+                agent=agent,
+                promise=p,
+                kind=kind,
+                created_at=now,
+                text=f'{verb}: #{p.ticket_id} "{p.text[:80]}" {when} {p.due_at:%a %H:%M %Z}',
+            )
+            for p in promises
+            for agent in _recipients(p, supervisors, with_supervisors=with_supervisors)
+        ]
+    )
 
 
 def _notify(notes: list[Notification]) -> None:
