@@ -359,14 +359,16 @@ def _recipients(
     return list(people.values())
 
 
-def _take(pending: Q, order: str, batch: int) -> list[Promise]:
-    """The first `batch` promises matching `pending`, locked; rows another sweep holds, or that stopped
-    matching since the read (kept by a reply meanwhile), are left alone. Call inside a transaction."""
-    due = list(
+def _pending(pending: Q, order: str, batch: int) -> list[Promise]:
+    """The first `batch` promises matching `pending`: one read through a partial index."""
+    return list(
         Promise.objects.filter(pending).select_related("ticket__assignee", "owner").order_by(order)[:batch]
     )
-    if not due:
-        return []
+
+
+def _lock(pending: Q, due: list[Promise]) -> list[Promise]:
+    """Those of `due` this sweep may act on: rows another sweep holds, or that stopped matching since the
+    read (kept by a reply meanwhile), are left alone. Call inside a transaction."""
     taken = set(
         Promise.objects.filter(pending, pk__in=[p.pk for p in due])
         .select_for_update(skip_locked=True)
@@ -377,8 +379,11 @@ def _take(pending: Q, order: str, batch: int) -> list[Promise]:
 
 def _warn_due(now: datetime, batch: int) -> int:
     pending = Q(status=Promise.Status.OPEN, paused_at=None, warned_at=None, warn_at__lte=now)
+    due = _pending(pending, "warn_at", batch)
+    if not due:
+        return 0
     with transaction.atomic():
-        due = _take(pending, "warn_at", batch)
+        due = _lock(pending, due)
         Promise.objects.filter(pk__in=[p.pk for p in due]).update(warned_at=now)
         _notify_about(due, Notification.Kind.AT_RISK, now=now, with_supervisors=False)
     return len(due)
@@ -386,8 +391,11 @@ def _warn_due(now: datetime, batch: int) -> int:
 
 def _break_due(now: datetime, batch: int) -> int:
     pending = Q(status=Promise.Status.OPEN, paused_at=None, due_at__lte=now)
+    due = _pending(pending, "due_at", batch)
+    if not due:
+        return 0
     with transaction.atomic():
-        due = _take(pending, "due_at", batch)
+        due = _lock(pending, due)
         Promise.objects.filter(pk__in=[p.pk for p in due]).update(status=Promise.Status.BROKEN, closed_at=now)
         Event.objects.bulk_create(
             Event(ticket_id=p.ticket_id, kind=Event.Kind.PROMISE_BROKEN, at=now, data={"promise": p.pk})
