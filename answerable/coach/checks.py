@@ -1,0 +1,852 @@
+"""The coach's checks on a draft reply: rules and VADER, no model, no Django.
+
+    check_draft(draft, thread, macros=[...], sent_at=...) -> [Finding, ...]
+
+Seven checks (see shared/eval/README.md, section "Coach"): tone, coverage, empathy, form_letter, dont_know,
+vague_promise, faceless. Each finding carries the span it is about, one plain sentence of why, and a fix.
+The rules are general wording families, not tuned to particular threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import pairwise
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from answerable.lib.business_hours import BusinessCalendar
+from answerable.promises.extract import calendar_from_spec, extract
+
+CHECKS = ("tone", "coverage", "empathy", "form_letter", "dont_know", "vague_promise", "faceless")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    start: int
+    end: int
+    quote: str
+    why: str
+    fix: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared helpers
+
+_SENT = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'\u2019\u201d)]*|(?=\n)|$)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+(?:[.,:]\d+)*")
+
+
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:  # loaded once per process
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> BusinessCalendar:
+    return calendar_from_spec("UTC", "Mon-Fri 09:00-17:00")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _SENT.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "their",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "just",
+        "also",
+        "any",
+        "some",
+        "all",
+        "about",
+        "into",
+        "than",
+        "then",
+        "too",
+        "very",
+        "please",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "dear",
+        "one",
+        "two",
+        "get",
+        "got",
+        "let",
+        "know",
+        "like",
+        "need",
+        "want",
+        "still",
+        "much",
+        "many",
+        "more",
+        "most",
+        "other",
+        "only",
+        "own",
+        "same",
+        "such",
+        "up",
+        "out",
+        "over",
+        "again",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "we're",
+        "we've",
+        "we'll",
+        "you're",
+        "you've",
+        "it's",
+        "that's",
+        "don't",
+        "can't",
+        "won't",
+        "isn't",
+        "there's",
+        "ok",
+        "okay",
+        "really",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    w = word.lower().replace("\u2019", "'")
+    w = re.sub(r"'s$", "", w)
+    for suf in ("ational", "ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s"):
+        if len(w) > len(suf) + 2 and w.endswith(suf):
+            w = w[: -len(suf)]
+            break
+    return w[:6]
+
+
+_SYNONYMS = {
+    "price": "cost", "fee": "cost", "charg": "cost", "pay": "cost", "paid": "cost", "how much": "cost",
+    "refund": "money", "reimbur": "money", "deliv": "ship", "dispatch": "ship", "arriv": "ship",
+    "post": "ship", "collect": "pick", "pickup": "pick", "book": "appoin", "appoint": "appoin",
+    "cancel": "cancel", "allerg": "allerg", "nut": "allerg",
+}  # fmt: skip
+
+
+def _terms(text: str) -> set[str]:
+    out = set()
+    for w in _WORD.findall(text):
+        lw = w.lower()
+        if lw in _STOP or (len(lw) < 3 and not lw.isdigit()):
+            continue
+        st = _stem(lw)
+        out.add(_SYNONYMS.get(st, st))
+    return out
+
+
+def _customer_messages(thread: Sequence[dict]) -> list[str]:
+    return [str(m.get("text", "")) for m in thread if m.get("from") == "customer"]
+
+
+def _latest_customer_block(thread: Sequence[dict]) -> tuple[list[str], list[str]]:
+    """(the customer messages since the last agent reply, the earlier customer messages)."""
+    i = len(thread)
+    while i > 0 and thread[i - 1].get("from") == "customer":
+        i -= 1
+    latest = [str(m.get("text", "")) for m in thread[i:]]
+    earlier = [str(m.get("text", "")) for m in thread[:i] if m.get("from") == "customer"]
+    return latest, earlier
+
+
+def _body_span(draft: str) -> tuple[int, int]:
+    """The draft without its greeting line and sign-off block."""
+    lines = list(re.finditer(r"[^\n]+", draft))
+    if not lines:
+        return 0, 0
+    start = 0
+    first = lines[0].group(0).strip()
+    if re.match(r"(?i)(hi|hello|hey|dear|good (morning|afternoon|evening))\b", first) and len(first) < 60:
+        start = lines[0].end()
+    sign = _signoff(draft)
+    end = sign[0] if sign else len(draft)
+    return start, max(start, end)
+
+
+# --------------------------------------------------------------------------------------------------
+# faceless
+
+_VALEDICTION = re.compile(
+    r"(?i)^\s*(thanks?( you| again| so much)?|many thanks|best( wishes| regards)?|kind(est)? regards|regards|"
+    r"warm(est)? (wishes|regards)|warmly|all the best|cheers|sincerely|yours( sincerely| faithfully| truly)?|"
+    r"with (love|thanks|best wishes)|take care|speak soon|talk soon|love|thanking you)[\s,.!-]*$"
+)
+_TEAM_WORDS = re.compile(
+    r"(?i)\b(team|support|office|department|dept|services?|relations|bookings?|claims?|sales|desk|care|"
+    r"customer|customers|helpdesk|admissions|reception|accounts?|billing|returns|workshop|studio|bakehouse|"
+    r"bakery|shop|store|ltd|limited|inc|llc|plc|group|company|co\.|clinic|garage|bank|energy|insurance|"
+    r"dental|school|academy|gym|salon|hotel|airways?|airlines?|travel|administrator|operations|management|"
+    r"line|centre|center|hq|crew|staff|the|for|roasters|goods|flowers|florists?|furniture|fitness|cycles|"
+    r"bikes|photography|kitchens?|caf[eé]|coffee|books|pets|grooming|motors|autos|cars|homes|lettings|"
+    r"estates?|propert(y|ies)|water|broadband|telecoms?|mobile|hosting|analytics|software|labs|solutions|"
+    r"systems|media|design|events|weddings|catering|foods?|farm|gardens?|nursery|pharmacy|vets?|"
+    r"veterinary|opticians|physio|health|tours|holidays|rail|taxis|removals|storage|logistics|couriers|"
+    r"parcels|prints?|crafts|candles|jewell?ery|fashion|clothing|boutique|outfitters|sports|tyres|"
+    r"plumbing|heating|electrical|builders|cleaning|finance|mortgages|loans|college|university|languages?|"
+    r"learning|tuition|surgery|practice|medical|hospital|inn|resort|spa|barbers|studios|gallery|theatre|"
+    r"cinema|club|leisure|partners|associates|agency|repairs|garage|airport|hire|rentals|lettings|"
+    r"association|society|trust|council|utilities|power|gas|networks?|digital|online|manager|director|"
+    r"coordinator|advisor|adviser|agent|officer|specialist|assistant|representative|owner|head)\b"
+)
+
+
+def _signoff(draft: str) -> tuple[int, int] | None:
+    """Span of the sign-off block: the lines after the last valediction, or a short closing line."""
+    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]+", draft)]
+    for i in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        if _VALEDICTION.match(lines[i][2]):
+            rest = lines[i + 1 :]
+            if rest:
+                return rest[0][0], rest[-1][1]
+            return lines[i][1], lines[i][1]
+    if len(lines) >= 2:
+        last = lines[-1][2].strip()
+        if len(last) <= 50 and not re.search(r"[.!?]$", last) and len(last.split()) <= 8:
+            # a closing name line without a valediction ("Lena", "Larkspur Bakehouse")
+            j = len(lines) - 1
+            while j > 1 and len(lines[j - 1][2].strip()) <= 40 and not re.search(r"[.!?:]$", lines[j - 1][2]):
+                j -= 1
+            return lines[j][0], lines[-1][1]
+    return None
+
+
+def _names_person(line: str) -> bool:
+    if "&" in line:
+        line = line.split("&")[0].rsplit(" ", 1)[0] if "," in line or "/" in line else ""
+    parts = [p.strip() for p in re.split(r"[/|,()\u2013\u2014]| - ", line) if p.strip()]
+    for part in parts:
+        words = part.split()
+        if not words or len(words) > 3:
+            continue
+        if _TEAM_WORDS.search(part):
+            continue
+        if all(re.fullmatch(r"[A-Z][a-z'\u2019-]+\.?|[A-Z]\.?|[A-Z][a-z]+-[A-Z][a-z]+", w) for w in words):
+            return True
+    return False
+
+
+def _check_faceless(draft: str) -> list[Finding]:
+    span = _signoff(draft)
+    if span is not None:
+        block = draft[span[0] : span[1]]
+        if any(_names_person(line) for line in block.splitlines()):
+            return []
+        s, e = span
+        if e == s:
+            s = max(0, draft.rstrip().rfind("\n") + 1)
+            e = len(draft.rstrip())
+    else:
+        s = max(0, draft.rstrip().rfind("\n") + 1)
+        e = len(draft.rstrip())
+    return [
+        Finding(
+            "faceless",
+            s,
+            e,
+            draft[s:e],
+            "The sign-off names no person, only a team or company, or there is no sign-off.",
+            "Sign with your own name, e.g. 'Best, Sam' (a team name underneath is fine).",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# tone
+
+_TONE = re.compile(
+    r"(?i)\b("
+    r"as (i|we)('ve| have)? (already |clearly )?(told|explained|said|mentioned|stated)|"
+    r"as (has been|was) (already )?(explained|stated|said|mentioned)|"
+    r"(already|previously) (told|explained to) you|"
+    r"(explained|told you|said) (this |it )?(twice|three times|several times|before|again)|"
+    r"third time of asking|for the (last|final|third) time|"
+    r"stop (emailing|e-mailing|messaging|writing|contacting|calling|chasing)|"
+    r"you (should|would|could) have (read|checked|looked|known|noticed|spotted|asked)|"
+    r"if you('d| had) (bothered|read|checked|looked|paid attention)|"
+    r"(not|isn't|is not) (my|our) (problem|fault|concern|issue|job)|"
+    r"(that's|that is) not something we (deal|handle) with|not something we deal with|"
+    r"(clearly|obviously) (stated|written|explained|shown|says)|"
+    r"(it|this) (shouldn't|should not) (be|come as) (news|a surprise)|"
+    r"(read|check) (the|your) [a-z ]{0,20}before (emailing|writing|contacting|asking)|"
+    r"help to read|bother(ed)? to read|"
+    r"not up for (discussion|debate)|end of (story|discussion)|"
+    r"(writing|typing|shouting) in (capitals|caps|capital letters) (won't|will not|doesn't)|"
+    r"(yours|you) (isn't|aren't|are not|is not) the only one|"
+    r"i doubt (it's|it is|that) (anything|something) we|"
+    r"your (own )?(fault|mistake|responsibility)|(this|that) is on you|"
+    r"you (clearly|obviously) (didn't|did not|haven't|have not)|"
+    r"(didn't|did not) you (read|see|check)|"
+    r"calm down|no need to (shout|be rude)|"
+    r"we're not (a charity|mind readers)|"
+    r"(frankly|honestly), (i|we) (don't|do not) (see|know)|"
+    r"there is nothing (more )?(to discuss|i can do)|"
+    r"(simple|basic|common sense)[^.]{0,30}(even|anyone)|"
+    r"we (get|have) (hundreds|thousands|lots) of|"
+    r"(with|having) (all )?due respect|"
+    r"not (a|our) mistake on our end|isn't a mistake on our end|not a mistake on our end|"
+    r"per my (last|previous|earlier) (email|e-mail|message|reply)|i did (point|mention|say|explain)|"
+    r"(says|states|stated|explained|written|shown|listed|set out) (quite |very |pretty |fairly )?clearly|"
+    r"(quite|very|pretty|fairly|really) (obvious|simple|basic|straightforward)|i'?d have thought|"
+    r"that'?s (just )?how [a-z ]{1,20} work|(that'?s|it'?s|is) your (problem|fault|lookout)|"
+    r"wouldn'?t hold your breath|believe it or not|(shouldn'?t|should not) come as a surprise|"
+    r"if you'?d (just |only )?(stuck|kept|followed|read|checked|looked|listened|paid|done|booked|"
+    r"bothered|called|asked)|if you [a-z]+ed [a-z ]{1,30}more (often|carefully)|"
+    r"as (we|i) (explain|tell|say) to (every|all)|"
+    r"which you (accepted|agreed|signed)|there'?s nothing (we|i) can do|"
+    r"you should have been|shouting (at us|won'?t)|(it'?s|this is) not (complicated|difficult|hard|"
+    r"rocket science)|i'?ll spell it out|spell it out for you|"
+    r"no need to take that tone|take that tone|that'?s what you (ordered|asked for|paid for|chose)|"
+    r"(customers|tenants|people|you all) always (say|claim)|anyone (reading|looking|with)|"
+    r"(actually|properly) followed|already tells you|(sent|told|given) you (twice|three times|again)|"
+    r"now sent you|is it\?|"
+    r"damn|hell|crap|bloody|wtf|stupid|ridiculous|idiot|pathetic|nonsense"
+    r")\b"
+)
+_SHOUT = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{2,}){2,}\b")
+_ACRONYM_OK = frozenset({"FAQ", "PDF", "SMS", "URL", "USB", "VAT", "ETA", "PIN", "IBAN", "BACS", "HTML"})
+
+
+def _check_tone(draft: str) -> list[Finding]:
+    out = []
+    b0, b1 = _body_span(draft)
+    body = draft[b0:b1]
+    for m in _TONE.finditer(body):
+        s, e = b0 + m.start(), b0 + m.end()
+        out.append(
+            Finding(
+                "tone",
+                s,
+                e,
+                draft[s:e],
+                "This wording reads as blaming, condescending or curt toward the customer.",
+                "Drop the phrase and state the facts plainly and politely.",
+            )
+        )
+    for m in _SHOUT.finditer(body):
+        words = m.group(0).split()
+        if all(w in _ACRONYM_OK for w in words):
+            continue
+        s, e = b0 + m.start(), b0 + m.end()
+        out.append(
+            Finding(
+                "tone", s, e, draft[s:e], "Writing in capitals reads as shouting.", "Write it in normal case."
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# empathy
+
+_UPSET = re.compile(
+    r"(?i)\b(passed away|died|dying|death|funeral|bereave\w*|widow\w*|"
+    r"lost (my|our) (husband|wife|mum|mom|dad|"
+    r"mother|father|son|daughter|baby|partner|dog|cat)|cancer|chemo\w*|terminal|hospice|diagnos\w+|dementia|"
+    r"hospital|emergency|frightened|scared|terrified|afraid|panic\w*|shaking|in tears|crying|cried|sobbing|"
+    r"devastated|heartbroken|distraught|desperate|furious|livid|humiliat\w*|disgusted|beside myself|"
+    r"at the end of my (rope|tether)|can't cope|cannot cope|can't sleep|haven't slept|sleepless|"
+    r"stranded|stuck at|(could|might) have (been )?(killed|died)|unsafe|in danger|epilep\w*|seizure|"
+    r"lose my job|losing my job|fired|evict\w*|can't afford|cannot afford|can't pay|pensioner|"
+    r"so worried|really worried|worried sick|anxious|stressed|miscarriage|pregnan\w*|fever\w*|"
+    r"ruined|nightmare|disaster|appalled|outraged|please help|help me|urgent(ly)?|(so|really|very) upset|"
+    r"upset|gutted|overwhelmed|in bits|shaken|can'?t breathe|breaking point|disgrace(ful)?|frantic|"
+    r"(so|really|very) (angry|annoyed)|feel sick|look like an idiot|nicu|intensive care|late (husband|wife|"
+    r"mum|mother|dad|father)|(she'?s|he'?s) been gone|grave|ashes|miserable|exhausted|sleeping on|"
+    r"alone with|newborn|died|this is (my|the) (second|third|fourth|fifth)|(third|fourth|fifth) (email|time)|"
+    r"losing (money|sales|customers|business|hundreds|thousands)|(a|an absolute) disgrace|"
+    r"bad reviews|saved for|"
+    r"(i'?m|i am|we'?re|we are) (so |really |very |absolutely )?(gutted|distraught|upset|livid|furious)|"
+    r"(broke|broken) into|break-in|stolen|hit by a car|crash(ed)?|accident)\b"
+)
+_ACK = re.compile(
+    r"(?i)\b(so sorry|really sorry|very sorry|truly sorry|deeply sorry|terribly sorry|incredibly sorry|"
+    r"sorry (about|for) (your|the loss|what|how|mum|dad|the news)|sorry to hear (about|of|that)|"
+    r"i'?m sorry (that|the|you|your|it|this|to|about)|condolence\w*|sympathy|sympathies|thinking of you|"
+    r"(i|we) (can )?(completely |totally |fully )?(understand|imagine|see why|see how)|"
+    r"must (be|have been) (so |really |very |incredibly )?(hard|awful|difficult|frightening|scary|"
+    r"stressful|upsetting|distressing|worrying|horrible|terrible|exhausting)|"
+    r"(that's|that is|what a|it's|it is) (a |an )?(so |really |truly )?(awful|terrible|horrible|"
+    r"frightening|scary|stressful|upsetting|distressing|worrying|dreadful|real disappointment|"
+    r"frustrating|hard|difficult)|"
+    r"please don'?t worry|don'?t worry|you'?re (right|not alone)|i hear you|that sounds|"
+    r"completely understandable|(so |really )?glad (you|everyone|she|he|they) (are|is)|"
+    r"(i|we) apologi[sz]e (for|that) (the|this|what|how|your)|apologies for (the|this|what|how)|"
+    r"i can'?t imagine|what you('re| are) going through|take (all )?the time you need|no rush|"
+    r"shouldn't have happened|should never have happened|we let you down|not good enough|unacceptable)\b"
+)
+_CANNED = re.compile(
+    r"(?i)sorry (to hear )?(there was|you('re| are| have| had)? (having|experiencing)|for any) "
+    r"(a |an |any )?(problem|issue|trouble|inconvenience|difficult)|sorry for any inconvenience|"
+    r"apologi[sz]e for any inconvenience|sorry for the (wait|delay|inconvenience)|"
+    r"sorry (to hear )?(about )?your (experience|recent experience)|"
+    r"sorry [^.]{0,40}(didn'?t|did not) (live up to|meet) your expectations"
+)
+
+
+def _customer_upset(text: str) -> bool:
+    cues = len(_UPSET.findall(text))
+    caps = [w for w in re.findall(r"\b[A-Z]{4,}\b", text) if w not in _ACRONYM_OK]
+    shout = bool(caps) or "!!" in text or "??" in text
+    score = _vader().polarity_scores(text)["compound"]
+    if cues >= 2:
+        return True
+    if cues >= 1 and (score <= -0.3 or shout):
+        return True
+    return shout and score <= -0.5
+
+
+def _check_empathy(draft: str, thread: Sequence[dict]) -> list[Finding]:
+    latest, _ = _latest_customer_block(thread)
+    text = "\n".join(latest) if latest else ""
+    if not text or not _customer_upset(text):
+        return []
+    b0, b1 = _body_span(draft)
+    body = _CANNED.sub(" ", draft[b0:b1])
+    if _ACK.search(body):
+        return []
+    s, e = b0, b1 if b1 > b0 else len(draft)
+    first = _sentences(draft[b0:b1])
+    if first:
+        s, e = b0 + first[0][0], b0 + first[0][1]
+    return [
+        Finding(
+            "empathy",
+            s,
+            e,
+            draft[s:e],
+            "The customer is clearly upset and the reply never acknowledges how they feel or what happened.",
+            "Open with a sentence that names their situation, e.g. 'I'm so sorry — that must have been "
+            "frightening.'",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# dont_know
+
+_DONT_KNOW = re.compile(
+    r"(?i)\b(i'?m not sure|i am not sure|not sure (whether|if|how|what|why|when)|i don'?t know|"
+    r"i do not know|we don'?t know|no idea|i have no (way|information)|i couldn'?t say|can'?t say|"
+    r"(we|i)(\s+(are|am)|'re|'m|\u2019re|\u2019m) (unable|not able) to|(aren'?t|are not|isn'?t) able to|"
+    r"i don'?t have (that|the|any) (information|details)|(don'?t|do not) (handle|deal with|cover)|"
+    r"won'?t be (paying|refunding|covering)|nothing (we|i) can do|(we|i) (can'?t|cannot|can not|couldn'?t) "
+    r"(be held|accept|offer|allow|refund|help|give|discuss|process|change|do|make|provide|guarantee|"
+    r"replace|tell|say|comment|share|confirm|issue|arrange|honou?r|waive|extend|cover|compensate|"
+    r"exchange|take|send|cancel|reverse|remove|release|reopen|deal|pay|look|fix)|"
+    r"(is|are) (unable|not able) to|can'?t be held responsible|cannot be held responsible|"
+    r"not (in a position|able) to|(outside|beyond) (our|my) (control|remit)|"
+    r"unfortunately,? (that|this) is not|"
+    r"(doesn'?t|does not|isn'?t|is not) something (we|i) (can|offer|do))\b"
+)
+_NEXT_STEP = re.compile(
+    r"(?i)\b(?:(i'?ve|i have|we'?ve|we have) (passed|forwarded|escalated|raised|asked|referred|booked|"
+    r"arranged|opened|sent|emailed|logged|flagged|put)|(i|we)'?ll (pass|forward|escalate|ask|check|"
+    r"find out|refer|call|email|book|arrange|send|get|look|chase|speak|put|confirm|set)|"
+    r"(i|we) will (pass|forward|escalate|ask|check|find out|refer|call|email|book|arrange|send|get|look|"
+    r"chase)|"
+    r"escalat\w+|instead|alternative\w*|what (we|i) can do|(we|i) can (offer|do|arrange|send|book|give)|"
+    r"you can|you could|you may|you might|you('re| are) welcome to|your best (option|route|bet)|"
+    r"(please |just )?(contact|call|ring|email|write to|speak to|reply|get in touch|visit|apply|fill in|"
+    r"submit|go to|head to|try)|by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|"
+    r"the end)|within \d|today|tomorrow|this (afternoon|morning|evening|week)|same day|"
+    r"our [a-z]+ team|manager|supervisor|specialist|ombudsman|complaints? (process|procedure|team))\b"
+)
+
+
+def _check_dont_know(draft: str) -> list[Finding]:
+    b0, b1 = _body_span(draft)
+    body = draft[b0:b1]
+    sents = _sentences(body)
+    for i, (s, e) in enumerate(sents):
+        m = _DONT_KNOW.search(body, s, e)
+        if not m:
+            continue
+        # a next step in the same sentence, or in the rest of the draft, answers the shrug
+        tail = re.search(
+            r"(?i)\b(but|however|instead|though|although)\b|[;\u2014\u2013]|, so\b", body[m.end() : e]
+        )
+        after = (body[m.end() + tail.start() : e] if tail else "") + " "
+        after += " ".join(body[a:b] for a, b in sents[i + 1 :])
+        before = body[s : m.start()]
+        if _NEXT_STEP.search(after) or re.search(r"(?i)\b(but|however)\b.*\b(can|will|'ll)\b", after):
+            continue
+        if re.search(r"(?i)\b(but|however|though)\b", before) and _NEXT_STEP.search(before):
+            continue
+        if _NEXT_STEP.search(" ".join(body[a:b] for a, b in sents[:i])) and re.search(
+            r"(?i)\b(i'?ve|we'?ve|i have|we have) (passed|forwarded|escalated|raised|asked|referred|booked|"
+            r"arranged|opened)",
+            " ".join(body[a:b] for a, b in sents[:i]),
+        ):
+            continue
+        qs, qe = b0 + s, b0 + e
+        return [
+            Finding(
+                "dont_know",
+                qs,
+                qe,
+                draft[qs:qe],
+                "The reply admits not knowing or refuses, and offers no escalation, next step or time.",
+                "Add what happens next: who you'll ask and when you'll get back, or an alternative route.",
+            )
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------------------------------
+# vague_promise
+
+
+_TIMEISH = re.compile(
+    r"(?i)\b(same (day|evening|morning|afternoon|night|time|visit|call)|on the spot|there and then|"
+    r"straight away|right away|immediately|at once|within (an?|one|two|three|four|five|six|\d+|a few|"
+    r"\d+-\d+) (minute|hour|day|working day|business day|week)s?|(minutes?|hours?|days?) (before|after|of)|"
+    r"the (evening|day|night|morning) before|that (night|evening|afternoon)|tonight|this (afternoon|evening|"
+    r"morning)|today|tomorrow|by (\d|noon|midday|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+)
+
+
+_VAGUE_TIME = re.compile(
+    r"(?i)\b(soon|shortly|asap|as soon as|once|when|in due course|at some point|eventually|in a while|"
+    r"in the coming|a bit|later|before long)\b"
+)
+
+
+def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
+    when = sent_at or datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning: any fixed time will do
+    out = []
+    b0, b1 = _body_span(draft)
+    body = draft[b0:b1]
+    sents = _sentences(body)
+    for p in extract(body, sent_at=when, calendar=_calendar()):
+        if p.due is not None:
+            continue
+        sent = next((body[a:b] for a, b in sents if a <= p.start < b), p.span)
+        if not _VAGUE_TIME.search(p.time_text + " " + p.span) and _TIMEISH.search(sent):
+            continue  # a time tied to the customer's action or to an event with a stated interval
+        s, e = b0 + p.start, b0 + p.end
+        out.append(
+            Finding(
+                "vague_promise",
+                s,
+                e,
+                draft[s:e],
+                "This commits to something without saying when.",
+                "Give a time: 'by 5pm tomorrow', 'within 2 working days', or 'reply and I'll do it the "
+                "same day'.",
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# coverage
+
+_REQUEST_START = re.compile(
+    r"(?i)^\s*(\(?\d+[.)]|\(?[a-z]\)|[-*\u2022])?\s*(can|could|would|will|do|does|did|is|are|am|was|were|"
+    r"should|shall|may|have|has|how|what|when|where|which|who|why|whats|what's|please|pls|i need|"
+    r"i'd like|i would like|i want|i'd love|we need|we'd like|any chance|is there|are there)\b"
+)
+_NOT_REQUEST = re.compile(
+    r"(?i)^\s*(thanks|thank you|cheers|many thanks|hope|sorry|ok|okay|great|glad|have a)\b|"
+    r"\b(thanks so much|thank you so much)\b"
+)
+
+
+_CLAUSE_SPLIT = re.compile(
+    r"(?i)(?:,\s*and\s+(?=(?:can|could|would|will|is|are|do|does|how|what|when|where|which|who|why|"
+    r"should|may|please)\b)|\s+and\s+(?=(?:can|could|would|will|is|are|do|does|how|what|"
+    r"when|where|which|who|why|get|make|change|send|tell|have)\b)|:\s+(?=(?:can|could|is|are|do|does|how|"
+    r"what|when|where|will|would)\b))"
+)
+_REQUEST_WORDS = re.compile(
+    r"(?i)\b(can you|could you|would you|please (can|could|send|let|tell|confirm|cancel|change|refund|"
+    r"remove|add|check|advise|arrange|take|update|resend|fix|replace|sort)|i need (you|to know|the|my)|"
+    r"let me know)\b"
+)
+
+
+def _requests(text: str) -> list[tuple[int, int]]:
+    """Spans of the questions and requests in `text`, a compound question split into its parts."""
+    out = []
+    for s, e in _sentences(text):
+        sent = text[s:e]
+        if _NOT_REQUEST.search(sent) and not sent.rstrip().endswith("?"):
+            continue
+        if not _terms(sent):
+            continue
+        if not (sent.rstrip().endswith("?") or _REQUEST_START.match(sent) or _REQUEST_WORDS.search(sent)):
+            continue
+        cuts = [s] + [s + m.end() for m in _CLAUSE_SPLIT.finditer(sent)] + [e]
+        for a, b in pairwise(cuts):
+            if len(_terms(text[a:b])) >= 1:
+                out.append((a, b))
+    return out
+
+
+def _numbered(text: str) -> dict[str, tuple[int, int]]:
+    items = {}
+    for m in re.finditer(r"(?m)(?:^|\s)\(?(\d)[.)]\s+([^\n]*?)(?=\s\(?\d[.)]\s|\n|$)", text):
+        items[m.group(1)] = (m.start(2), m.end(2))
+    return items if len(items) >= 2 else {}
+
+
+def _addressed(req_terms: set[str], draft_terms: set[str], draft_sent_terms: list[set[str]]) -> bool:
+    if len(req_terms) < 2:
+        return True  # too little content to tell ("can you help?"): give the draft the benefit of the doubt
+    common = req_terms & draft_terms
+    if len(common) >= 3 or len(common) / len(req_terms) >= 0.34:
+        return True
+    best = max((len(req_terms & t) for t in draft_sent_terms), default=0)
+    return best >= 2
+
+
+def _check_coverage(draft: str, thread: Sequence[dict]) -> list[Finding]:
+    latest, earlier = _latest_customer_block(thread)
+    b0, b1 = _body_span(draft)
+    body = draft[b0:b1]
+    agent_text = " ".join(str(m.get("text", "")) for m in thread if m.get("from") == "agent")
+    draft_terms = _terms(body)
+    sent_terms = [_terms(body[s:e]) for s, e in _sentences(body)]
+    draft_numbers = set(re.findall(r"(?m)(?:^|\s)\(?(\d)[.)]\s", body))
+    out: list[Finding] = []
+    seen: set[str] = set()
+
+    def report(text: str, s: int, e: int) -> None:
+        quote = text[s:e].strip()
+        if quote in seen:
+            return
+        seen.add(quote)
+        out.append(
+            Finding(
+                "coverage",
+                s,
+                e,
+                quote,
+                "This question or request from the customer gets no response in the draft.",
+                f"Add a sentence that answers: {quote!r}",
+            )
+        )
+
+    for text in latest:
+        numbered = _numbered(text)
+        if numbered and len(draft_numbers) >= 1:
+            for num, (s, e) in numbered.items():
+                t = _terms(text[s:e])
+                if num not in draft_numbers and len(t & draft_terms) < 0.5 * len(t):
+                    report(text, s, e)
+            continue
+        reqs = _requests(text)
+        if len(reqs) + len(latest) - 1 < 2:
+            continue  # a lone question gets some response in almost every draft; judge only several
+        for s, e in reqs:
+            if not _addressed(_terms(text[s:e]), draft_terms, sent_terms):
+                report(text, s, e)
+    agent_terms = _terms(agent_text)
+    for text in earlier:
+        for s, e in _requests(text):
+            t = _terms(text[s:e])
+            if _addressed(t, agent_terms, []):
+                continue
+            if not _addressed(t, draft_terms, sent_terms):
+                report(text, s, e)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# form_letter
+
+_GENERIC = re.compile(
+    r"(?i)\b(dear (customer|sir|madam|valued)|thank you for (your (interest|enquiry|email|message|patience)|"
+    r"contacting|getting in touch|reaching out|choosing)|as set out in our|in (line|accordance) with our|"
+    r"our (standard )?(terms|policy|policies|terms and conditions) (state|say|are|require)|"
+    r"please (refer|note|see) (to )?(our|the)|(our|the) (faq|help cent(re|er)|knowledge base)|"
+    r"we look forward to|we hope (you|to)|hope you (love|enjoy)|we aim to|"
+    r"please allow|at this time|your (call|request|claim|enquiry) is important|"
+    r"have you tried|please (try|make sure|ensure|check)|try (clearing|restarting|a different)|"
+    r"clear(ing)? your (cache|cookies|browser)|restart(ing)? (your|the)|"
+    r"follow (these|the) steps|step \d|standard|in due course|all our|every (order|customer))\b"
+)
+_DOESNT_FIT = re.compile(
+    r"(?i)\b(already (tried|done|did|followed|checked|reset|cleared|restarted|asked|sent|submitted|said|"
+    r"told|filled|explained|acknowledged|know)|i('ve| have) (tried|done|followed|checked|restarted|asked)|"
+    r"tried (that|this|everything|all)|doesn'?t (apply|work|fit|help)|don'?t (have|own|use|care)|"
+    r"does not (apply|work)|didn'?t (work|help)|not (relevant|applicable)|(twice|three times)|"
+    r"(isn't|is not|wasn't) the (problem|issue)|no smartphone|can'?t use|not interested in|"
+    r"i said|as i said|i explained|i mentioned)\b"
+)
+
+
+def _specifics(text: str) -> set[str]:
+    """The concrete details a customer gives: numbers, names, and rarer content words."""
+    out = set()
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        if w.isdigit() or re.search(r"\d", w):
+            out.add(w.lower())
+        elif len(w) >= 5 and w.lower() not in _STOP:
+            out.add(_stem(w))
+    return out
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _check_form_letter(draft: str, thread: Sequence[dict], macros: Sequence[str]) -> list[Finding]:
+    latest, _ = _latest_customer_block(thread)
+    customer = "\n".join(latest)
+    b0, b1 = _body_span(draft)
+    body = draft[b0:b1]
+    dterms = _terms(body)
+    reasons = []
+    # near copy of a macro or an earlier agent reply
+    previous = [str(m.get("text", "")) for m in thread if m.get("from") == "agent"] + list(macros)
+    copy = max((_jaccard(dterms, _terms(p)) for p in previous), default=0.0)
+    spec = _specifics(customer)
+    used = len(spec & _specifics(body)) / len(spec) if spec else 1.0
+    generic = len(_GENERIC.findall(body))
+    doesnt_fit = bool(_DOESNT_FIT.search(customer))
+    flagged = False
+    if copy >= 0.6 and len(spec) >= 3 and used < 0.5:
+        flagged = True
+        reasons.append("it is a near copy of an earlier reply or macro")
+    if copy >= 0.4 and doesnt_fit:
+        flagged = True  # repeats earlier advice the customer has said does not fit
+    # canned wording plus a sign it does not fit: several stock phrases, or the customer said the stock
+    # answer doesn't apply, or the draft uses almost none of the details they gave
+    if generic >= 2 or (generic >= 1 and (doesnt_fit or used < 0.15)):
+        flagged = True
+    if not flagged:
+        return []
+    sents = _sentences(body)
+    pick = next(((s, e) for s, e in sents if _GENERIC.search(body, s, e)), sents[0] if sents else (0, 0))
+    s, e = b0 + pick[0], b0 + pick[1]
+    why = "The reply reads as canned text that ignores the specifics the customer gave"
+    if doesnt_fit:
+        why += ", or repeats something the customer said does not fit their case"
+    return [
+        Finding(
+            "form_letter",
+            s,
+            e,
+            draft[s:e],
+            why + ".",
+            "Answer their case: mention the details they gave and drop advice they've already tried.",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def check_draft(
+    draft: str, thread: list[dict], *, macros: Sequence[str] = (), sent_at: datetime | None = None
+) -> list[Finding]:
+    """All findings for `draft`, a reply to `thread` (oldest first, the last from the customer)."""
+    if not isinstance(draft, str):
+        return []
+    thread = [m for m in (thread or []) if isinstance(m, dict)]
+    out: list[Finding] = []
+    out += _check_tone(draft)
+    out += _check_coverage(draft, thread)
+    out += _check_empathy(draft, thread)
+    out += _check_form_letter(draft, thread, macros)
+    out += _check_dont_know(draft)
+    out += _check_vague_promise(draft, sent_at)
+    out += _check_faceless(draft)
+    return out
