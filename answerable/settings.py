@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "answerable.demo",
     "answerable.mail",
     "answerable.promises",
+    "answerable.coach",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import pairwise
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+try:  # the sentiment model ships inside its package; without it the coach runs on its rules alone
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+except ImportError:  # pragma: no cover - exercised by a test that hides the package
+    SentimentIntensityAnalyzer = None
 
 from answerable.lib.business_hours import BusinessCalendar
 from answerable.promises.extract import calendar_from_spec, extract
@@ -42,8 +45,15 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+(?:[.,:]\d+)*")
 
 
 @lru_cache(maxsize=1)
-def _vader() -> SentimentIntensityAnalyzer:  # loaded once per process
-    return SentimentIntensityAnalyzer()
+def _vader() -> SentimentIntensityAnalyzer | None:  # loaded once per process
+    return SentimentIntensityAnalyzer() if SentimentIntensityAnalyzer is not None else None
+
+
+def missing_models() -> list[str]:
+    """Model packages the coach would use but cannot load: the console says so."""
+    if SentimentIntensityAnalyzer is None:
+        return ["vaderSentiment (sentiment for the empathy check)"]
+    return []
 
 
 @lru_cache(maxsize=1)
@@ -482,7 +492,8 @@ def _customer_upset(text: str) -> bool:
     cues = len(_UPSET.findall(text))
     caps = [w for w in re.findall(r"\b[A-Z]{4,}\b", text) if w not in _ACRONYM_OK]
     shout = bool(caps) or "!!" in text or "??" in text
-    score = _vader().polarity_scores(text)["compound"]
+    vader = _vader()
+    score = vader.polarity_scores(text)["compound"] if vader is not None else 0.0
     if cues >= 2:
         return True
     if cues >= 1 and (score <= -0.3 or shout):

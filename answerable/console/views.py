@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
+from answerable.coach import checks as coach_checks
+from answerable.coach import services as coach
 from answerable.console import queries
 from answerable.console.forms import AssignForm, ComposeForm, PriorityForm, StatusForm, TagsForm
 from answerable.lib import clock
@@ -136,13 +138,25 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
                 ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key, promises=reviewed
             )
         else:
-            services.reply(
+            findings = coach.review(ticket, data["text"], now=now)
+            held = coach.blocking(findings)
+            if held and ticket.team.coach_gate:
+                coach.record(ticket, held, agent=request.user, message=None, outcome="blocked", now=now)
+                form.add_error(
+                    None, "This team does not send replies with tone findings: rephrase, then send."
+                )
+                return _compose_error(request, ticket, form, status=422, findings=findings)
+            if held and request.POST.get("confirm_tone") != "1":
+                return _compose_error(request, ticket, form, status=409, findings=findings, confirm_tone=True)
+            message = services.reply(
                 ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key,
                 status_after=data["status_after"] or None,
                 seen_message_id=None if data["send_anyway"] else data["seen_message_id"],
                 files=_files(request), promises=reviewed,
                 resets=_int_or_none(request.POST.get("reset_promise")),
             )  # fmt: skip
+            coach.record(ticket, findings, agent=request.user, message=message, now=now,
+                         outcome="overridden" if held else "sent_anyway")  # fmt: skip
     except services.StaleDraft as stale:
         return _compose_error(request, ticket, form, status=409, newer=stale.newer)
     except (AttachmentRejected, ValueError) as exc:
@@ -192,11 +206,13 @@ def draft_promises(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for d in (promise_services.find_in(text, ticket, sent_at=clock.now()) if text.strip() else [])
     ]
-    return render(
-        request,
-        "console/ticket.html#draft_promises",
-        {"found": found, "ticket": ticket, "team_zone": ticket.team.time_zone},
-    )
+    findings = coach.review(ticket, text, now=clock.now()) if text.strip() else []
+    context = {"found": found, "ticket": ticket, "team_zone": ticket.team.time_zone, "findings": findings,
+               "coach_missing": coach_checks.missing_models(), "oob": True}  # fmt: skip
+    # The promises swap into their place; the coach panel comes along out of band (one request a pause).
+    html = render_to_string("console/ticket.html#draft_promises", context, request)
+    html += render_to_string("console/ticket.html#coach", context, request)
+    return HttpResponse(html)
 
 
 def _reviewed_promises(request: HttpRequest, ticket: Ticket) -> list[PromiseDraft] | None:

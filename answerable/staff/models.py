@@ -47,6 +47,9 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     week_schedule = models.JSONField(default=default_week_schedule, validators=[validate_week_schedule])
+    coach_gate = models.BooleanField(
+        default=False, help_text="Refuse to send replies with tone findings (otherwise agents confirm)."
+    )
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="ISO country code for public holidays (the holidays package)."
     )

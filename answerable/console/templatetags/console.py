@@ -107,3 +107,14 @@ def promise_badge(promise: object, now: datetime) -> str:
         '<span class="badge {}" title="{}">{}{}</span>', "risk" if risk else "due",
         local.strftime("%a %-d %b %Y %H:%M %Z"), "▲ " if risk else "", text,
     )  # fmt: skip
+
+
+COACH_LABELS = {
+    "tone": "Tone", "coverage": "Not answered", "empathy": "Empathy", "form_letter": "Form letter",
+    "dont_know": "\u201cI don\u2019t know\u201d", "vague_promise": "No time given", "faceless": "No name",
+}  # fmt: skip
+
+
+@register.filter
+def coach_label(check: str) -> str:
+    return COACH_LABELS.get(check, check.replace("_", " ").capitalize())
