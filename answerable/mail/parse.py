@@ -17,7 +17,7 @@ recorded as a problem saying what was done.
 import binascii
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -117,7 +117,8 @@ class _Headers:
         self.raw: dict[str, list[str]] = {}
         for name, value in msg.raw_items():
             self.raw.setdefault(name.lower(), []).append(value if isinstance(value, str) else str(value))
-        self._hint: str | bool | None = False
+        self._hint: str | None = None
+        self._hint_read = False
 
     def has(self, name: str) -> bool:
         return name in self.raw
@@ -142,17 +143,20 @@ class _Headers:
     def hint(self) -> str | None:
         """The first declared charset of the message other than ASCII and UTF-8: raw 8-bit headers are
         usually in the charset of the body."""
-        if self._hint is False:
-            self._hint = None
+        if not self._hint_read:
+            self._hint_read = True
             for part in self.msg.walk():
                 codec = _codec(part.get_content_charset())
                 if codec and codec not in ("ascii", "utf-8"):
                     self._hint = codec
                     break
-        return self._hint  # type: ignore[return-value]
+        return self._hint
 
 
-def decode_words(value: str, where: str, out: ParsedMail, hint: "object" = None) -> str:
+Hint = Callable[[], str | None] | str | None  # a charset for raw 8-bit bytes, or how to find one
+
+
+def decode_words(value: str, where: str, out: ParsedMail, hint: Hint = None) -> str:
     """A header value to text: RFC 2047 encoded words (adjacent words in one charset joined before
     decoding, the space between encoded words dropped) and raw 8-bit bytes (surrogate-escaped by the
     parser), each with the same fallbacks as body text."""
@@ -196,7 +200,7 @@ def _word_bytes(encoding: str, text: str, where: str, out: ParsedMail) -> bytes:
         return text.encode("ascii", "replace")
 
 
-def _raw_header_text(text: str, where: str, out: ParsedMail, hint: "object") -> str:
+def _raw_header_text(text: str, where: str, out: ParsedMail, hint: Hint) -> str:
     if text.isascii():
         return text
     # Raw 8-bit bytes in a header: the parser kept them as surrogates.
@@ -316,16 +320,8 @@ _DETECTABLE = [
     "cp949", "euc_kr",
 ]  # fmt: skip
 _PREFERRED = [
-    "cp1252",
-    "iso8859_15",
-    "latin_1",
-    "cp1251",
-    "koi8_r",
-    "cp932",
-    "gb18030",
-    "cp1250",
-    "iso8859_2",
-]
+    "cp1252", "iso8859_15", "latin_1", "cp1251", "koi8_r", "cp932", "gb18030", "cp1250", "iso8859_2",
+]  # fmt: skip
 
 
 def _codec(name: str | None) -> str | None:

@@ -46,7 +46,10 @@ def test_a_team_with_the_hard_gate_refuses_the_send(world, client):
 
 def test_a_kind_reply_goes_straight_out(world, client):
     client.force_login(world.alice)
-    text = "Hi Ana, I'm sorry about the double charge. I've refunded it today; it shows within 3 business days.\n\nAlice"
+    text = (
+        "Hi Ana, I'm sorry about the double charge. I've refunded it today; "
+        "it shows within 3 business days.\n\nAlice"
+    )
     response = client.post(
         reverse("ticket_compose", args=[world.billing_ticket.pk]), {"kind": "reply", "text": text}
     )
