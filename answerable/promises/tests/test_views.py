@@ -73,3 +73,12 @@ def test_draft_a_reset_opens_the_composer_with_an_apology_and_a_new_date(world, 
     assert "You will hear from me by" in html
     assert f'name="reset_promise" value="{p.pk}"' in html
     assert world.billing_ticket.messages.count() == 1  # nothing was sent
+
+
+def test_the_header_counts_unread_warnings_until_the_promises_view_is_seen(world, client):
+    made(world.billing_ticket, world.alice)
+    services.sweep_once(T0 + timedelta(hours=3))
+    client.force_login(world.alice)
+    assert "▲ 1" in client.get(reverse("inbox")).content.decode()
+    client.get(reverse("promises"))
+    assert "▲ 1" not in client.get(reverse("inbox")).content.decode()
