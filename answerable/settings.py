@@ -175,9 +175,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 BROKER_URL = os.environ.get("BROKER_URL", "")
 
 # Outbound mail: EMAIL_URL (smtp://user:pass@host:port, consolemail://, filemail:///path) or a file outbox.
-_email = env.email_url_config(os.environ.get("EMAIL_URL") or f"filemail://{DATA_DIR / 'outbox'}")
+_email = env.email_url_config(os.environ.get("EMAIL_URL") or "filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(DATA_DIR / "outbox"))
+# django-environ drops the leading "/" of filemail:///abs/path; an empty path means the embedded outbox.
+_file_path = _email.get("EMAIL_FILE_PATH") or ""
+EMAIL_FILE_PATH = ("/" + _file_path.lstrip("/")) if _file_path else str(DATA_DIR / "outbox")
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")

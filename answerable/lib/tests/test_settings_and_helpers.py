@@ -51,6 +51,20 @@ def test_embedded_defaults_generate_and_keep_a_secret_key_with_debug_off_on_sqli
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
 
 
+def test_the_embedded_outbox_is_a_folder_in_the_data_dir_and_file_urls_stay_absolute(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'answerable.settings'; django.setup(); "
+        "from django.conf import settings as s; print(s.EMAIL_FILE_PATH)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "EMAIL_URL"} | {"ANSWERABLE_DATA_DIR": str(tmp_path)}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, env=clean, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.strip() == str(tmp_path.resolve() / "outbox")
+    clean["EMAIL_URL"] = "filemail:///srv/answerable/mail-out"
+    out = subprocess.run(run, env=clean, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.strip() == "/srv/answerable/mail-out"
+
+
 def test_database_url_selects_postgresql(tmp_path):
     out = _settings_in_fresh_process(
         tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5432/x", SECRET_KEY="k" * 50
