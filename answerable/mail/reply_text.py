@@ -240,6 +240,9 @@ class ReplyParts:
     body: str
 
 
+_MAX_EXAMINED = 200_000  # characters
+
+
 def extract_reply(text: str, html: str = "") -> str:
     """The new text the sender wrote: no quoted history, signature or disclaimer. Never raises."""
     try:
@@ -255,8 +258,10 @@ def split_reply(text: str, html: str = "", *, sender: str = "") -> ReplyParts:
     text shows no quote but the HTML marks one. `sender` ("Name <address>", a name or an address) lets a
     bare "Thanks,\\nName" or a block holding the sender's own address count as a signature.
     """
-    text = text or ""
-    html = html or ""
+    # The new text of a reply is at its top: only the first part of a huge message is examined, so the cost
+    # stays bounded (the whole message is still stored and shown behind "…").
+    text = (text or "")[:_MAX_EXAMINED]
+    html = (html or "")[: _MAX_EXAMINED * 4]
     if text.strip():
         parts, found = _split_text(text, sender=sender, from_html=False)
         if not found and html and _has_quote_markup(html):
