@@ -167,30 +167,30 @@ def on_reply(
         actor=agent,
         by_message=message.pk,
     )
-    return [
-        record(
-            ticket,
-            text=d.text,
-            source=Promise.Source.REPLY,
-            kind=d.kind,
-            due_at=d.due_at,
-            now=now,
-            owner=agent,
-            message=message,
-            actor=agent,
-        )
-        for d in found
-    ]
+    return _record_found(ticket, message, Promise.Source.REPLY, agent=agent, now=now, found=found)
 
 
 def on_note(
     ticket: Ticket, message: Message, *, agent: Agent, now: datetime, found: Iterable[PromiseDraft]
 ) -> list[Promise]:
+    return _record_found(ticket, message, Promise.Source.NOTE, agent=agent, now=now, found=found)
+
+
+def _record_found(
+    ticket: Ticket,
+    message: Message,
+    source: str,
+    *,
+    agent: Agent,
+    now: datetime,
+    found: Iterable[PromiseDraft],
+) -> list[Promise]:
+    """The promises a message made, owned by its author."""
     return [
         record(
             ticket,
             text=d.text,
-            source=Promise.Source.NOTE,
+            source=source,
             kind=d.kind,
             due_at=d.due_at,
             now=now,
