@@ -32,12 +32,10 @@ import math
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -46,11 +44,12 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.inbox import prepare_database  # noqa: E402 (path set up above)
 
 START = datetime(2026, 3, 10, 7, 30, tzinfo=UTC)  # a Tuesday morning in Berlin
 TARGET_PER_S = 1000.0
@@ -147,47 +146,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.writers > 1 and args.workers:
         p.error("--writers and --workers: one or the other")
     return args
-
-
-def _pg_connect_url(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
-def prepare_database(args: argparse.Namespace) -> Callable[[], None]:
-    """Point DATABASE_URL and ANSWERABLE_DATA_DIR at fresh places; return the cleanup for the end."""
-    data_dir = tempfile.mkdtemp(prefix="answerable-bench-ingest-")
-    os.environ["ANSWERABLE_DATA_DIR"] = data_dir
-    os.environ.pop("MEDIA_ROOT", None)
-    url = args.database_url
-    dropper: Callable[[], None] = lambda: None  # noqa: E731
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        name = f"answerable_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(_pg_connect_url(url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        maintenance = url
-        url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-        def dropper() -> None:
-            with psycopg.connect(_pg_connect_url(maintenance), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    elif not url:
-        url = f"sqlite:///{data_dir}/bench.sqlite3"
-    os.environ["DATABASE_URL"] = url
-
-    def cleanup() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep:
-            print(f"kept: DATABASE_URL={url}  (data dir {data_dir})")
-            return
-        dropper()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-    return cleanup
 
 
 def setup_django() -> None:
@@ -740,7 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.parse_only:
         return parse_only(args)
-    cleanup = prepare_database(args)
+    args.no_fill = False
+    cleanup = prepare_database(args)  # the same throwaway database handling as bench/inbox.py
     setup_django()
     from django.core.management import call_command
 
