@@ -767,6 +767,8 @@ def main(argv: list[str] | None = None) -> int:
             info["fill_s"] = round(filled, 1)
             info["analyze_s"] = round(time.perf_counter() - started - filled, 1)
             print(f"  fill {filled:,.1f} s, analyze {info['analyze_s']:,.1f} s; {counts['active']:,} active")
+        else:
+            analyze()  # a migration since the fill may have rebuilt indexes, which drops their statistics
         if args.fill_only:
             return 0
         info["tickets"] = Ticket.objects.count()
