@@ -120,6 +120,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the database (and its directory) at the end")
     p.add_argument("--no-fill", action="store_true", help="measure the database at --database-url as it is")
     p.add_argument("--fill-only", action="store_true", help="fill and keep the database, do not measure")
+    p.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="on a shared machine: before measuring, wait up to SECONDS for 5 s at over 90%% idle CPU",
+    )
     p.add_argument("--explain", action="store_true", help="print the plan of the slowest inbox query")
     p.add_argument("--queries", action="store_true", help="list every query of every page with its time")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
@@ -171,11 +178,14 @@ def prepare_database(args: argparse.Namespace) -> Callable[[], None]:
         from django.db import connections
 
         connections.close_all()
-        if args.keep or args.no_fill:
-            print(f"kept: DATABASE_URL={url}  (data dir {data_dir})")
-            return
-        dropper()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        keep = args.keep or args.no_fill
+        if keep:
+            print(f"kept: DATABASE_URL={url}")
+        else:
+            dropper()
+        # The data dir holds the generated secret key and the static root, and the SQLite file we made.
+        if not (keep and data_dir in url):
+            shutil.rmtree(data_dir, ignore_errors=True)
 
     return cleanup
 
@@ -505,6 +515,28 @@ def analyze() -> None:
             cur.execute("PRAGMA optimize")
 
 
+def wait_idle(limit: float) -> bool | None:
+    """Wait until the CPUs were over 90% idle for 5 s (Linux /proc/stat); False after `limit` seconds."""
+
+    def snapshot() -> tuple[int, int]:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, total
+
+    try:
+        snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    deadline = time.monotonic() + limit
+    while True:
+        idle0, total0 = snapshot()
+        time.sleep(5)
+        idle1, total1 = snapshot()
+        if (idle1 - idle0) / max(1, total1 - total0) > 0.9:
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
 def database_size() -> str:
     from django.conf import settings
     from django.db import connection
@@ -774,6 +806,9 @@ def main(argv: list[str] | None = None) -> int:
         info["tickets"] = Ticket.objects.count()
         info["messages"] = Message.objects.count()
         info["size"] = database_size()
+        if args.wait_idle:
+            info["idle"] = wait_idle(args.wait_idle)
+            print(f"waited for an idle machine: {'yes' if info['idle'] else 'gave up'}")
         info["load_before"] = round(os.getloadavg()[0], 2)
         results, logs = measure(args.requests, args.warmup, args.seed)
         info["load_after"] = round(os.getloadavg()[0], 2)
