@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "answerable.mail",
     "answerable.promises",
     "answerable.coach",
+    "answerable.satisfaction",
 ]
 
 MIDDLEWARE = [

@@ -198,6 +198,14 @@ class Event(models.Model):
         PROMISE_DROPPED = "promise_dropped", "Promise dropped"
         PROMISE_PAUSED = "promise_paused", "SLA paused"
         PROMISE_RESUMED = "promise_resumed", "SLA resumed"
+        ESCALATED = "escalated", "Escalated"
+        ESCALATION_ANSWERED = "escalation_answered", "Escalation answered"
+        HANDED_BACK = "handed_back", "Handed back"
+        TERMS_REPLY = "terms_reply", "Terms reply sent"
+        RECOVERY_STARTED = "recovery_started", "Service recovery started"
+        COMPLAINED = "complained", "Complaint received"
+        SURVEY_SENT = "survey_sent", "Survey sent"
+        RATED = "rated", "Rated"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
