@@ -407,6 +407,22 @@ _TONE = re.compile(
     r"damn|hell|crap|bloody|wtf|stupid|ridiculous|idiot|pathetic|nonsense"
     r")\b"
 )
+# "Sorry if this is a stupid question", "I feel stupid": aimed at the writer, not the customer.
+_ABOUT_WRITER = re.compile(
+    r"(?i)\b(sound|sounding|feel|feeling|look|looking|i'?m|i am|i was|me)\s+(so |a bit |really )?$"
+)
+_HUMBLE_QUESTION = re.compile(r"(?i)\b(sorry|maybe|probably|perhaps|if this is|might be|mine is|risk of)\b")
+
+
+def _aimed_at_writer(body: str, m: re.Match) -> bool:
+    if m.group(0).lower() not in ("stupid", "ridiculous", "idiot"):
+        return False
+    before = body[max(0, m.start() - 40) : m.start()]
+    if _ABOUT_WRITER.search(before):
+        return True
+    return body[m.end() :].lstrip().lower().startswith("question") and bool(_HUMBLE_QUESTION.search(before))
+
+
 _SHOUT = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{2,}){2,}\b")
 _ACRONYM_OK = frozenset({"FAQ", "PDF", "SMS", "URL", "USB", "VAT", "ETA", "PIN", "IBAN", "BACS", "HTML"})
 
@@ -416,6 +432,8 @@ def _check_tone(draft: str) -> list[Finding]:
     b0, b1 = _body_span(draft)
     body = draft[b0:b1]
     for m in _TONE.finditer(body):
+        if _aimed_at_writer(body, m):
+            continue
         s, e = b0 + m.start(), b0 + m.end()
         out.append(
             Finding(

@@ -61,6 +61,13 @@ def test_tone_ignores_acronyms_in_capitals() -> None:
     assert "tone" not in _checks(draft, CALM)
 
 
+def test_tone_ignores_self_deprecation_but_not_insults() -> None:
+    humble = _draft("Sorry if this is a stupid question, but did you order the large or the small one?")
+    assert "tone" not in _checks(humble, CALM)
+    assert "tone" not in _checks(_draft("I feel stupid: I gave you the wrong hours. We open at 10am."), CALM)
+    assert "tone" in _checks(_draft("That is a stupid question. We open at 10am."), CALM)
+
+
 # --- coverage ----------------------------------------------------------------------------------------
 
 
