@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
@@ -35,6 +35,9 @@ class Finding:
     quote: str
     why: str
     fix: str
+    # One-click fix: the text that replaces draft[start:end], where the check can write it. "{agent_name}"
+    # stands for the sending agent's name (coach.services.review fills it in).
+    replacement: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -337,12 +340,16 @@ def _check_faceless(draft: str) -> list[Finding]:
         if any(_names_person(line) for line in block.splitlines()):
             return []
         s, e = span
-        if e == s:
+        if e == s:  # a valediction with nothing under it: sign under it
             s = max(0, draft.rstrip().rfind("\n") + 1)
             e = len(draft.rstrip())
+            replacement = draft[s:e] + "\n{agent_name}"
+        else:  # a team or shop name: the person above it
+            replacement = "{agent_name}\n" + draft[s:e]
     else:
         s = max(0, draft.rstrip().rfind("\n") + 1)
         e = len(draft.rstrip())
+        replacement = draft[s:e] + "\n\nBest regards,\n{agent_name}"
     return [
         Finding(
             "faceless",
@@ -351,6 +358,7 @@ def _check_faceless(draft: str) -> list[Finding]:
             draft[s:e],
             "The sign-off names no person, only a team or company, or there is no sign-off.",
             "Sign with your own name, e.g. 'Best, Sam' (a team name underneath is fine).",
+            replacement,
         )
     ]
 
@@ -414,6 +422,17 @@ _ABOUT_WRITER = re.compile(
 _HUMBLE_QUESTION = re.compile(r"(?i)\b(sorry|maybe|probably|perhaps|if this is|might be|mine is|risk of)\b")
 
 
+def _without_lead_clause(draft: str, s: int, e: int) -> tuple[int, int, str | None]:
+    """Span and fix for a tone phrase: a leading clause ("As I already told you, we open ...") can simply
+    go, with its comma, and the next word starts the sentence; anything else needs rewording by the agent."""
+    starts_sentence = s == 0 or bool(re.search(r"(^|[.!?]\s+|\n\s*)$", draft[max(0, s - 4) : s]))
+    lead = re.match(r"[^.!?\n,]{0,40},\s+(\w+)", draft[e : e + 80])
+    if not (starts_sentence and lead):
+        return s, e, None
+    word = lead.group(1)
+    return s, e + lead.end(), word[:1].upper() + word[1:]
+
+
 def _aimed_at_writer(body: str, m: re.Match) -> bool:
     if m.group(0).lower() not in ("stupid", "ridiculous", "idiot"):
         return False
@@ -434,7 +453,7 @@ def _check_tone(draft: str) -> list[Finding]:
     for m in _TONE.finditer(body):
         if _aimed_at_writer(body, m):
             continue
-        s, e = b0 + m.start(), b0 + m.end()
+        s, e, replacement = _without_lead_clause(draft, b0 + m.start(), b0 + m.end())
         out.append(
             Finding(
                 "tone",
@@ -443,6 +462,7 @@ def _check_tone(draft: str) -> list[Finding]:
                 draft[s:e],
                 "This wording reads as blaming, condescending or curt toward the customer.",
                 "Drop the phrase and state the facts plainly and politely.",
+                replacement,
             )
         )
     for m in _SHOUT.finditer(body):
@@ -450,9 +470,21 @@ def _check_tone(draft: str) -> list[Finding]:
         if all(w in _ACRONYM_OK for w in words):
             continue
         s, e = b0 + m.start(), b0 + m.end()
+        run = re.search(r"(?:\b[A-Z]+\s+)+$", draft[max(b0, s - 40) : s])  # "WE DO" before "NOT OPEN ..."
+        if run:
+            s -= len(run.group(0))
+        calm = draft[s:e].lower()
+        if s == 0 or re.search(r"(^|[.!?]\s+|\n)$", draft[max(0, s - 3) : s]):
+            calm = calm[:1].upper() + calm[1:]
         out.append(
             Finding(
-                "tone", s, e, draft[s:e], "Writing in capitals reads as shouting.", "Write it in normal case."
+                "tone",
+                s,
+                e,
+                draft[s:e],
+                "Writing in capitals reads as shouting.",
+                "Write it in normal case.",
+                calm,
             )
         )
     return out
@@ -635,6 +667,24 @@ _VAGUE_TIME = re.compile(
 )
 
 
+_VAGUE_ADVERB = re.compile(
+    r"(?i)\s*\b(very soon|soon|shortly|asap|as soon as (possible|we can|i can)|in due course|at some point|"
+    r"eventually|in a while|later|before long)\b"
+)
+
+
+def _with_a_time(span: str, sent_at: datetime) -> str | None:
+    """The promise with a concrete time: one working day after sending (a default the agent sees and can
+    edit before it goes out), in place of "soon"/"shortly" or added at the end."""
+    due = _calendar().add(sent_at, timedelta(hours=8))
+    when = f"by {due.strftime('%A')} {due.day} {due.strftime('%B')}, {due.strftime('%-I %p').lower()}"
+    if re.search(r"(?i)\b(when|once|as soon as) (it|they|we|you|the)\b", span):
+        return None  # tied to an event ("once it's ready"): the agent must say when that is
+    stripped = _VAGUE_ADVERB.sub("", span).rstrip(" ,.;!")
+    tail = span[len(span.rstrip(" .!")) :]
+    return f"{stripped} {when}{tail}"
+
+
 def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
     when = sent_at or datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning: any fixed time will do
     out = []
@@ -657,6 +707,7 @@ def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
                 "This commits to something without saying when.",
                 "Give a time: 'by 5pm tomorrow', 'within 2 working days', or 'reply and I'll do it the "
                 "same day'.",
+                _with_a_time(draft[s:e], when),
             )
         )
     return out

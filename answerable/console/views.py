@@ -138,7 +138,7 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
                 ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key, promises=reviewed
             )
         else:
-            findings = coach.review(ticket, data["text"], now=now)
+            findings = coach.review(ticket, data["text"], now=now, agent=request.user)
             held = coach.blocking(findings)
             if held and ticket.team.coach_gate:
                 coach.record(ticket, held, agent=request.user, message=None, outcome="blocked", now=now)
@@ -157,6 +157,8 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
             )  # fmt: skip
             coach.record(ticket, findings, agent=request.user, message=message, now=now,
                          outcome="overridden" if held else "sent_anyway")  # fmt: skip
+            fixed = coach.fixes_applied(request.POST.getlist("coach_fixed"))
+            coach.record(ticket, fixed, agent=request.user, message=message, now=now, outcome="fixed")
     except services.StaleDraft as stale:
         return _compose_error(request, ticket, form, status=409, newer=stale.newer)
     except (AttachmentRejected, ValueError) as exc:
@@ -206,7 +208,7 @@ def draft_promises(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for d in (promise_services.find_in(text, ticket, sent_at=clock.now()) if text.strip() else [])
     ]
-    findings = coach.review(ticket, text, now=clock.now()) if text.strip() else []
+    findings = coach.review(ticket, text, now=clock.now(), agent=request.user) if text.strip() else []
     context = {"found": found, "ticket": ticket, "team_zone": ticket.team.time_zone, "findings": findings,
                "coach_missing": coach_checks.missing_models(), "oob": True}  # fmt: skip
     # The promises swap into their place; the coach panel comes along out of band (one request a pause).

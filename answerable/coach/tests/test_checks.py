@@ -331,3 +331,44 @@ def test_dev_set_precision_and_recall_floors() -> None:
         floor_p, floor_r = FLOORS[c]
         assert precision >= floor_p, (c, precision)
         assert recall >= floor_r, (c, recall)
+
+
+# --- one-click fixes ---------------------------------------------------------------------------------
+
+
+def _fixed(draft: str, check: str) -> str | None:
+    thread = [{"from": "customer", "text": CALM}]
+    finding = next(f for f in check_draft(draft, thread, sent_at=SENT) if f.check == check)
+    if finding.replacement is None:
+        return None
+    return draft[: finding.start] + finding.replacement + draft[finding.end :]
+
+
+def test_fix_drops_a_condescending_lead_clause_and_keeps_the_sentence() -> None:
+    draft = _draft("As I already told you, we open at 10am on Sundays.")
+    assert _fixed(draft, "tone") == _draft("We open at 10am on Sundays.")
+
+
+def test_fix_is_not_offered_where_only_rewording_helps() -> None:
+    assert _fixed(_draft("Please stop emailing us about the hours."), "tone") is None
+
+
+def test_fix_lowers_shouting() -> None:
+    assert _fixed(_draft("WE DO NOT OPEN BEFORE TEN on Sundays."), "tone") == _draft(
+        "We do not open before ten on Sundays."
+    )
+
+
+def test_fix_signs_a_team_sign_off_with_the_agent() -> None:
+    draft = _draft("We open at 10am on Sundays.", sign="Kind regards,\nThe Bakery Team")
+    assert _fixed(draft, "faceless") == _draft(
+        "We open at 10am on Sundays.", sign="Kind regards,\n{agent_name}\nThe Bakery Team"
+    )
+
+
+def test_fix_gives_a_vague_promise_a_working_day_deadline() -> None:
+    draft = _draft("We open at 10am on Sundays. I'll check the holiday hours and get back to you shortly.")
+    fixed = _fixed(draft, "vague_promise")
+    assert fixed is not None and "shortly" not in fixed
+    assert "get back to you by Wednesday 4 November, 10 am." in fixed  # sent Tuesday 10:00 + 8 working hours
+    assert _fixed(_draft("We'll send the cake once it's ready."), "vague_promise") is None

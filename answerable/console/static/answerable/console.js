@@ -52,6 +52,26 @@
       e.target.value = "";
     });
   });
+  // One-click coach fixes: replace the quoted span in the draft (found again by its text if the agent typed
+  // since), remember the fix for the coaching record, and let the coach look at the draft again.
+  document.addEventListener("click", function (e) {
+    var fix = e.target.closest && e.target.closest(".coach-fix");
+    if (!fix) return;
+    var area = document.getElementById("id_text"), d = fix.dataset;
+    if (!area) return;
+    var start = parseInt(d.start, 10), end = parseInt(d.end, 10), text = area.value;
+    if (text.slice(start, end) !== d.quote) {
+      start = text.indexOf(d.quote); end = start + d.quote.length;
+      if (start < 0) return;
+    }
+    area.value = text.slice(0, start) + d.replacement + text.slice(end);
+    var note = document.createElement("input");
+    note.type = "hidden"; note.name = "coach_fixed"; note.value = d.check + ":" + d.quote;
+    area.form.appendChild(note);
+    fix.disabled = true;
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
   document.addEventListener("click", function (e) {
     var row = e.target.closest && e.target.closest("#rows tr.row");
     if (row && e.target.tagName !== "A") window.location = row.dataset.href;
