@@ -765,6 +765,29 @@ def _numbered(text: str) -> dict[str, tuple[int, int]]:
     return items if len(items) >= 2 else {}
 
 
+# Questions whose answer has a recognisable shape: a time or duration, or an amount of money.
+_ASKS_WHEN = re.compile(
+    r"(?i)\b(how (long|soon|quickly)|when (will|would|can|could|do|does|is|are|should)|what time|by when|"
+    r"what date|which day|how many (days|weeks|hours|minutes))\b"
+)
+_ASKS_PRICE = re.compile(r"(?i)\b(how much|what('s| is| are| does| do) (the )?(cost|price|fee|charge)s?)\b")
+_TIME_ANSWER = re.compile(
+    r"(?i)\b(\d+(\s*[-\u2013]\s*\d+)?\s*(working |business )?(minute|min|hour|hr|day|week|month)s?|"
+    r"\d{1,2}(:\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|today|tomorrow|tonight|this (morning|afternoon|evening|week)|"
+    r"next (week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december))\b"
+)
+_PRICE_ANSWER = re.compile(r"[£€$]\s?\d|\b\d+([.,]\d+)?\s?(eur|euros?|pounds?|dollars?|usd|gbp|chf)\b", re.I)
+
+
+def _answer_shape_present(request: str, draft: str) -> bool:
+    """A "how long" question met by a duration, a "how much" by a price: answered, whatever the words."""
+    if _ASKS_WHEN.search(request) and _TIME_ANSWER.search(draft):
+        return True
+    return bool(_ASKS_PRICE.search(request) and _PRICE_ANSWER.search(draft))
+
+
 def _addressed(req_terms: set[str], draft_terms: set[str], draft_sent_terms: list[set[str]]) -> bool:
     if len(req_terms) < 2:
         return True  # too little content to tell ("can you help?"): give the draft the benefit of the doubt
@@ -814,6 +837,8 @@ def _check_coverage(draft: str, thread: Sequence[dict]) -> list[Finding]:
         if len(reqs) + len(latest) - 1 < 2:
             continue  # a lone question gets some response in almost every draft; judge only several
         for s, e in reqs:
+            if _answer_shape_present(text[s:e], body):
+                continue
             if not _addressed(_terms(text[s:e]), draft_terms, sent_terms):
                 report(text, s, e)
     agent_terms = _terms(agent_text)

@@ -87,6 +87,14 @@ def test_coverage_flags_earlier_request_never_answered() -> None:
     assert "coverage" in _checks(draft, first, "Also, when is my annual service booked?", agent=agent)
 
 
+def test_coverage_takes_a_duration_as_the_answer_to_how_long() -> None:
+    customer = "Do you deliver to Galway? And roughly how long does it take?"
+    draft = _draft("Yes, we deliver to Galway. Parcels usually arrive 3-5 working days after dispatch.")
+    assert "coverage" not in _checks(draft, customer)
+    skipped = _draft("Yes, we deliver to Galway, and shipping is a flat fee.")
+    assert "coverage" in _checks(skipped, customer)
+
+
 def test_coverage_counts_a_refusal_as_addressed() -> None:
     customer = "Can you refund the delivery charge on my order?"
     draft = _draft(
