@@ -406,7 +406,7 @@ _TONE = re.compile(
     r"bothered|called|asked)|if you [a-z]+ed [a-z ]{1,30}more (often|carefully)|"
     r"as (we|i) (explain|tell|say) to (every|all)|"
     r"which you (accepted|agreed|signed)|there'?s nothing (we|i) can do|"
-    r"you should have been|shouting (at us|won'?t)|(it'?s|this is) not (complicated|difficult|hard|"
+    r"shouting (at us|won'?t)|(it'?s|this is) not (complicated|difficult|hard|"
     r"rocket science)|i'?ll spell it out|spell it out for you|"
     r"no need to take that tone|take that tone|that'?s what you (ordered|asked for|paid for|chose)|"
     r"(customers|tenants|people|you all) always (say|claim)|anyone (reading|looking|with)|"
@@ -415,6 +415,41 @@ _TONE = re.compile(
     r"damn|hell|crap|bloody|wtf|stupid|ridiculous|idiot|pathetic|nonsense"
     r")\b"
 )
+# Broader families of hostile wording, each a construction rather than a stock phrase: blame by
+# counterfactual ("if you'd read", "had you checked", "maybe next time"), reproach about reading or knowing
+# ("did you read", "in black and white", "as anyone would know"), sarcasm ("funny how", "thought not",
+# "we're not magicians", "don't write themselves"), dismissal ("rules are rules", "that's how it works",
+# "like everyone else", "Simple."), and a customer addressed as "mate".
+_PAST = r"(read|[a-z]+ed|done|kept|come|taken|paid|brought|given|told|bought|made|left|thought|seen|been)"
+_TONE_FAMILIES = re.compile(
+    r"(?i)\b("
+    r"(perhaps|maybe) if\b[^.!?\n]{0,40}\b(had|'d|was|were|did|didn'?t)\b|"
+    r"had you (read|checked|looked|bothered|listened|asked|booked|ordered|come|arrived|called)|"
+    r"(maybe|perhaps) next time,? (you |try |read |check |please )|"
+    rf"if you'?d (actually |just |only |simply |bothered to )?{_PAST}\b|"
+    rf"if you had (actually |just |only |simply )?{_PAST}\b|"
+    r"you (really )?(should|ought to) (really )?have (?!(received|got|gotten|had|been (sent|given|told|"
+    r"refunded|contacted|offered|called|charged|notified|informed|emailed))\b)|"
+    r"did you (even |actually )(read|check|look at|open)|did you (even )?read (the|our|my|it|your)|"
+    r"which i (assume|presume|trust) you (read|saw|got)|"
+    r"(it'?s|it is|that'?s) all (there|in|written)|in black and white|as anyone (who|with|would|could|can)|"
+    r"i'?m sure (even )?you can (work|figure|see|understand)|"
+    r"(work|figure) (it|that|this) out (for )?yourself|"
+    r"funny how|funnily enough|thought not|surprise,? surprise|what (else )?(were|did) you expect|"
+    r"(we'?re|we are|i'?m|i am) not (magicians|miracle workers|mind[- ]readers|a charity|a library|"
+    r"your (mum|mother|servant|babysitter))|out of thin air|(don'?t|doesn'?t) (write|fix|clean|build|run|"
+    r"pay|book|sort) (themselves|itself)|unsurprisingly|(shouldn'?t|should not) (really )?be surprised|"
+    r"rules are rules|(that'?s|this is|it'?s) (just )?(how|the way) (it|things|this) (works?|is|goes)|"
+    r"like everyone else|take it or leave it|tough luck|(simple|easy) as that|"
+    r"(that'?s|it'?s) (down to|on) you|(garbage|rubbish) in|not (that )?hard|"
+    r"(?<!\n)(?<!^)\b(mate|sweetheart)[,.!?]|"
+    r"i don'?t know what you call|i'?m not sure what (else )?you (were|are) expecting|"
+    r"i think we know (how|what)|they don'?t make things up|helped (themselves|himself|herself)"
+    r")"
+)
+_SIMPLE_STOP = re.compile(r"(?:^|[.!?]\s+)(Simple|Obviously|Clearly|End of)\.")
+
+
 # "Sorry if this is a stupid question", "I feel stupid": aimed at the writer, not the customer.
 _ABOUT_WRITER = re.compile(
     r"(?i)\b(sound|sounding|feel|feeling|look|looking|i'?m|i am|i was|me)\s+(so |a bit |really )?$"
@@ -463,6 +498,20 @@ def _check_tone(draft: str) -> list[Finding]:
                 "This wording reads as blaming, condescending or curt toward the customer.",
                 "Drop the phrase and state the facts plainly and politely.",
                 replacement,
+            )
+        )
+    for m in [*_TONE_FAMILIES.finditer(body), *_SIMPLE_STOP.finditer(body)]:
+        s, e = b0 + m.start(), b0 + m.end()
+        if any(f.start <= s < f.end or s <= f.start < e for f in out):
+            continue  # already reported by the phrase list
+        out.append(
+            Finding(
+                "tone",
+                s,
+                e,
+                draft[s:e],
+                "This wording reads as blaming, sarcastic or condescending toward the customer.",
+                "Drop it: say what happened and what you will do, without judging the customer.",
             )
         )
     for m in _SHOUT.finditer(body):
@@ -657,7 +706,12 @@ _TIMEISH = re.compile(
     r"straight away|right away|immediately|at once|within (an?|one|two|three|four|five|six|\d+|a few|"
     r"\d+-\d+) (minute|hour|day|working day|business day|week)s?|(minutes?|hours?|days?) (before|after|of)|"
     r"the (evening|day|night|morning) before|that (night|evening|afternoon)|tonight|this (afternoon|evening|"
-    r"morning)|today|tomorrow|by (\d|noon|midday|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+    r"morning)|today|tomorrow|by (\d|noon|midday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"in (about |around |roughly |under |less than )?(\d+|an?|one|two|three|four|five|ten|fifteen|twenty|"
+    r"thirty|a few|a couple of) (minute|hour|day|working day|business day|week)s?|"
+    r"on the (day|morning|evening) "
+    r"(of|they|it|you|we)|(on|next|this) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 
 
@@ -685,6 +739,19 @@ def _with_a_time(span: str, sent_at: datetime) -> str | None:
     return f"{stripped} {when}{tail}"
 
 
+# The commitment waits on the customer: "let me know which day and I'll book you in", "once you confirm".
+_ON_CUSTOMER_ACTION = re.compile(
+    r"(?i)\b((reply|let (me|us) know|tell (me|us)|send (me|us)|confirm|call (me|us)|pick|choose|get back to "
+    r"(me|us)|bring|drop|pop|come)\b[^.!?\n]{0,80}\b(and|then) (i|we)('ll| will)|"
+    r"(if|once|when|as soon as|after|whenever) you\b[^.!?\n]{0,60}\b(reply|confirm|send|let (me|us) know|"
+    r"book|choose|pick|register|decide|call|sign|pay|bring|drop|come|arrive|get here|pop))|"
+    r"^\s*(bring|drop|pop|come|call|reply|send)\b"
+)
+_DESCRIBES_CUSTOMER = re.compile(
+    r"(?i)\W*(you('ll| will)|your (\w+ )?(cover|bill|policy|plan|account) will)\b"
+)
+
+
 def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
     when = sent_at or datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning: any fixed time will do
     out = []
@@ -694,9 +761,15 @@ def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
     for p in extract(body, sent_at=when, calendar=_calendar()):
         if p.due is not None:
             continue
-        sent = next((body[a:b] for a, b in sents if a <= p.start < b), p.span)
+        i = next((k for k, (a, b) in enumerate(sents) if a <= p.start < b), None)
+        sent = body[sents[i][0] : sents[i][1]] if i is not None else p.span
+        before = body[sents[i - 1][0] : sents[i - 1][1]] if i else ""
+        if _ON_CUSTOMER_ACTION.search(sent) or _ON_CUSTOMER_ACTION.search(before):
+            continue  # "reply and I'll book it", "bring it in and we'll swap it": the customer sets the time
         if not _VAGUE_TIME.search(p.time_text + " " + p.span) and _TIMEISH.search(sent):
-            continue  # a time tied to the customer's action or to an event with a stated interval
+            continue  # a time tied to an event with a stated interval or day
+        if _DESCRIBES_CUSTOMER.match(p.span):
+            continue  # "you'll see the new setting", "your bill will be based on": a description
         s, e = b0 + p.start, b0 + p.end
         out.append(
             Finding(
