@@ -10,11 +10,13 @@ The rules are general wording families, not tuned to particular threads.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import pairwise
+from types import ModuleType
 
 try:  # the sentiment model ships inside its package; without it the coach runs on its rules alone
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -54,9 +56,12 @@ def _vader() -> SentimentIntensityAnalyzer | None:  # loaded once per process
 
 def missing_models() -> list[str]:
     """Model packages the coach would use but cannot load: the console says so."""
+    missing = []
     if SentimentIntensityAnalyzer is None:
-        return ["vaderSentiment (sentiment for the empathy check)"]
-    return []
+        missing.append("vaderSentiment (sentiment for the empathy check)")
+    if _people_parser() is None:
+        missing.append("probablepeople (person or company names in sign-offs)")
+    return missing
 
 
 @lru_cache(maxsize=1)
@@ -280,7 +285,7 @@ _VALEDICTION = re.compile(
     r"with (love|thanks|best wishes)|take care|speak soon|talk soon|love|thanking you)[\s,.!-]*$"
 )
 _TEAM_WORDS = re.compile(
-    r"(?i)\b(team|support|office|department|dept|services?|relations|bookings?|claims?|sales|desk|care|"
+    r"(?i)\b(team|support|office|department|dept|services?|relations|bookings?|reservations|claims?|sales|desk|care|"
     r"customer|customers|helpdesk|admissions|reception|accounts?|billing|returns|workshop|studio|bakehouse|"
     r"bakery|shop|store|ltd|limited|inc|llc|plc|group|company|co\.|clinic|garage|bank|energy|insurance|"
     r"dental|school|academy|gym|salon|hotel|airways?|airlines?|travel|administrator|operations|management|"
@@ -309,7 +314,8 @@ def _signoff(draft: str) -> tuple[int, int] | None:
             return lines[i][1], lines[i][1]
     if len(lines) >= 2:
         last = lines[-1][2].strip()
-        if len(last) <= 50 and not re.search(r"[.!?]$", last) and len(last.split()) <= 8:
+        plain = re.sub(r"\b(Co|Ltd|Inc|LLC|Corp|Bros|GmbH|S\.A|B\.V)\.$", "", last)  # "Inkwell Print Co."
+        if len(last) <= 50 and not re.search(r"[.!?]$", plain) and len(last.split()) <= 8:
             # a closing name line without a valediction ("Lena", "Larkspur Bakehouse")
             j = len(lines) - 1
             while j > 1 and len(lines[j - 1][2].strip()) <= 40 and not re.search(r"[.!?:]$", lines[j - 1][2]):
@@ -318,17 +324,61 @@ def _signoff(draft: str) -> tuple[int, int] | None:
     return None
 
 
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?")
+
+
+def _name_like(part: str) -> bool:
+    """One to three capitalised words in any script's letters: "Tomás", "Inés Marín", "J. Okafor"."""
+    # Letters after a name ("Oksana Petrenko ACCA", "Dr Ali Khan PhD") do not make it less a person's.
+    words = [w for w in part.split() if not re.fullmatch(r"[A-Z]{2,6}|PhD|MSc|BSc|MBA|RN", w)]
+    if not words or len(words) > 3 or _TEAM_WORDS.search(part):
+        return False
+    for w in words:
+        if not _NAME_WORD.fullmatch(w) or not w[0].isupper():
+            return False
+        if len(w.rstrip(".")) > 2 and w.rstrip(".").isupper():
+            return False  # an acronym ("ACME"), not a name
+    return True
+
+
+@cache
+def _people_parser() -> ModuleType | None:  # probablepeople's CRF model ships in its wheel; loaded once
+    try:
+        import probablepeople
+    except ImportError:
+        return None
+    return probablepeople
+
+
+def _business_name(part: str) -> bool:
+    """A shop or company name that looks like a person's: "SunPath Solar", "Cobalt Air", "Stitch & Hem"."""
+    if re.search(r"[a-z][A-Z]", part.replace("Mc", "").replace("Mac", "")):
+        return True  # CamelCase brands ("KeyFast"); not "McKay", "MacLeod"
+    # Credentials ("ACCA", "PhD") and accents confuse the parser; a lone word is taken as a first name.
+    words = [w for w in part.split() if not (len(w) > 1 and w.isupper()) and w not in ("PhD", "MSc", "BSc")]
+    parser = _people_parser()
+    if parser is None or len(words) < 2:
+        return False
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", " ".join(words)) if not unicodedata.combining(c)
+    )
+    try:
+        return parser.tag(folded)[1] == "Corporation"
+    except Exception:  # RepeatedLabelError and friends: the parser could not decide
+        return False
+
+
 def _names_person(line: str) -> bool:
-    if "&" in line:
-        line = line.split("&")[0].rsplit(" ", 1)[0] if "," in line or "/" in line else ""
-    parts = [p.strip() for p in re.split(r"[/|,()\u2013\u2014]| - ", line) if p.strip()]
+    parts = [p.strip() for p in re.split(r"[/|,()\u2013\u2014\u00b7]| - ", line) if p.strip()]
     for part in parts:
-        words = part.split()
-        if not words or len(words) > 3:
+        if "&" in part:  # "Sam & Priya" are two people; "Crumb & Co", "Hollis & Daughter" are businesses
+            sides = [x.strip() for x in part.split("&")]
+            if re.search(r"&\s*(Co|Sons?|Daughters?|Partners)\b", part):
+                continue
+            if all(_name_like(x) and not _business_name(x) for x in sides):
+                return True
             continue
-        if _TEAM_WORDS.search(part):
-            continue
-        if all(re.fullmatch(r"[A-Z][a-z'\u2019-]+\.?|[A-Z]\.?|[A-Z][a-z]+-[A-Z][a-z]+", w) for w in words):
+        if _name_like(part) and not _business_name(part):
             return True
     return False
 

@@ -341,6 +341,13 @@ def test_dev_set_precision_and_recall_floors() -> None:
         assert recall >= floor_r, (c, recall)
 
 
+def test_faceless_knows_names_in_any_script_and_businesses_that_look_like_names() -> None:
+    for person in ("Tomás", "Inés Marín\nCustomer Relations", "Oksana Petrenko ACCA", "Sam & Priya"):
+        assert "faceless" not in _checks(_draft("We open at 10am.", sign=f"Best,\n{person}"), CALM), person
+    for business in ("SunPath Solar", "Cobalt Air", "Inkwell Print Co.", "Stitch & Hem Alterations"):
+        assert "faceless" in _checks(_draft("We open at 10am.", sign=business), CALM), business
+
+
 # --- one-click fixes ---------------------------------------------------------------------------------
 
 
