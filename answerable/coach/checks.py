@@ -219,8 +219,21 @@ _STOP = frozenset(
 )
 
 
+# Irregular past forms, so "I've already bled it" meets "please bleed it".
+_IRREGULAR = {
+    "bled": "bleed", "worn": "wear", "wore": "wear", "sent": "send", "paid": "pay", "done": "do",
+    "did": "do", "took": "take", "taken": "take", "gave": "give", "given": "give", "brought": "bring",
+    "bought": "buy", "kept": "keep", "left": "leave", "made": "make", "ran": "run", "rang": "ring",
+    "rung": "ring", "spoke": "speak", "spoken": "speak", "told": "tell", "wrote": "write",
+    "written": "write", "went": "go", "gone": "go", "put": "put", "set": "set", "swapped": "swap",
+    "fed": "feed", "drove": "drive", "driven": "drive", "chose": "choose", "chosen": "choose",
+    "froze": "freeze", "frozen": "freeze", "broke": "break", "broken": "break", "got": "get",
+}  # fmt: skip
+
+
 def _stem(word: str) -> str:
     w = word.lower().replace("\u2019", "'")
+    w = _IRREGULAR.get(w, w)
     w = re.sub(r"'s$", "", w)
     for suf in ("ational", "ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s"):
         if len(w) > len(suf) + 2 and w.endswith(suf):
@@ -1011,6 +1024,37 @@ def _specifics(text: str) -> set[str]:
     return out
 
 
+# "I've already bled the radiators and checked the pressure": what the customer has done, to the sentence end.
+_ALREADY_DONE = re.compile(
+    r"(?i)(\balready\s+(?:\w+ed|done|tried|sent|read|paid|bled|worn|put|set|got|made|given|brought|taken)\b|"
+    r"\b(?:i'?ve|i have|we'?ve|we have)\s+(?:tried|done|followed|checked|reset|cleared|restarted|rebooted|"
+    r"bled|uploaded|sent|submitted|filled|read|updated|reinstalled|replaced|cleaned|turned|switched|"
+    r"unplugged|changed|called|emailed|applied|paid|registered|worn|used|kept)\b|"
+    r"[^.!?\n]*\b(?:like|as) you (?:said|told me|suggested|advised|recommended))[^.!?\n]*"
+)
+_ADVICE = re.compile(
+    r"(?i)^\W*((also|and|then|next|first|simply|just),? )?(to [^,.]{1,40}, )?(please|try|make sure|ensure|"
+    r"check|you (can|could|should|may|might|will need to|need to|must)|we (recommend|suggest|advise)|"
+    r"i'?d (recommend|suggest)|it'?s (worth|best)|remember to|go to|click|select|open|turn|press|tap|visit|"
+    r"log in|sign in|restart|reset|clear|remove|delete|update|reinstall|install|wear|use|follow|bleed|"
+    r"upload|send|fill in|complete|switch|unplug)\b"
+)
+
+
+def _repeats_what_they_tried(customer: str, body: str) -> bool:
+    """The draft advises the very steps the customer says they have already taken."""
+    tried = (
+        set().union(*(_terms(m.group(0)) for m in _ALREADY_DONE.finditer(customer))) if customer else set()
+    )
+    if len(tried) < 2:
+        return False
+    for s, e in _sentences(body):
+        sentence = body[s:e]
+        if _ADVICE.search(sentence) and len(_terms(sentence) & tried) >= 2:
+            return True
+    return False
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -1035,6 +1079,9 @@ def _check_form_letter(draft: str, thread: Sequence[dict], macros: Sequence[str]
         reasons.append("it is a near copy of an earlier reply or macro")
     if copy >= 0.4 and doesnt_fit:
         flagged = True  # repeats earlier advice the customer has said does not fit
+    if _repeats_what_they_tried(customer, body):
+        flagged = True
+        reasons.append("it advises what the customer says they have already done")
     # canned wording plus a sign it does not fit: several stock phrases, or the customer said the stock
     # answer doesn't apply, or the draft uses almost none of the details they gave
     if generic >= 2 or (generic >= 1 and (doesnt_fit or used < 0.15)):

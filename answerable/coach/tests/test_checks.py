@@ -348,6 +348,20 @@ def test_faceless_knows_names_in_any_script_and_businesses_that_look_like_names(
         assert "faceless" in _checks(_draft("We open at 10am.", sign=business), CALM), business
 
 
+def test_form_letter_flags_advice_the_customer_already_followed() -> None:
+    customer = (
+        "The upstairs radiators are cold. I've already bled both of them and checked the valves are open. "
+        "Any ideas?"
+    )
+    canned = _draft("Please bleed each radiator with a key. Also check that both valves are open.")
+    assert "form_letter" in _checks(canned, customer)
+    specific = _draft(
+        "Thanks for bleeding them already. If both are cold upstairs only, it's likely the pump or a "
+        "zone valve: I can send Dan tomorrow at 9am to look."
+    )
+    assert "form_letter" not in _checks(specific, customer)
+
+
 # --- one-click fixes ---------------------------------------------------------------------------------
 
 
