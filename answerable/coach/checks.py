@@ -639,7 +639,12 @@ _ACK = re.compile(
     r"completely understandable|(so |really )?glad (you|everyone|she|he|they) (are|is)|"
     r"(i|we) apologi[sz]e (for|that) (the|this|what|how|your)|apologies for (the|this|what|how)|"
     r"i can'?t imagine|what you('re| are) going through|take (all )?the time you need|no rush|"
-    r"shouldn't have happened|should never have happened|we let you down|not good enough|unacceptable)\b"
+    r"shouldn't have happened|should never have happened|we let you down|not good enough|unacceptable|"
+    r"i know how (worrying|hard|frightening|scary|stressful|upsetting|awful|difficult|frustrating)|"
+    r"i can (hear|tell|see) (how|that|you)|don'?t be (embarrassed|ashamed|sorry)|"
+    r"(i'?m|i am|we'?re|we are) (so |really |very |truly )?sorry(?=\s*[\u2014\u2013,.!-])|"
+    r"(is|was|sounds|feels|must feel) (really |so |very |incredibly )?(frightening|scary|awful|terrifying|"
+    r"distressing|upsetting|heartbreaking|horrible|stressful|worrying))\b"
 )
 _CANNED = re.compile(
     r"(?i)sorry (to hear )?(there was|you('re| are| have| had)? (having|experiencing)|for any) "
@@ -650,10 +655,25 @@ _CANNED = re.compile(
 )
 
 
+# Clear distress on its own: the customer says they are frightened or grieving, or shouts for help.
+_DISTRESS = re.compile(
+    r"(?i)\b((i'?m|i am|we'?re|we are|i feel|we feel|feeling)\s+(so |really |very |honestly |absolutely |"
+    r"completely |just )?(scared|terrified|frightened|afraid|panicking|desperate|devastated|heartbroken|"
+    r"distraught|in bits|beside myself|not (really )?coping|at my wits'? end|in tears|shaking|"
+    r"sick with worry|worried sick|falling apart)|passed away|put to sleep|funeral|bereave\w*|"
+    r"breaks? my heart|broke my heart|"
+    r"can'?t stop crying|can'?t cope|not coping|lost (my|our) (husband|wife|mum|mom|dad|mother|father|son|"
+    r"daughter|baby|partner|dog|cat))\b"
+)
+_HELP_WORDS = re.compile(r"(?i)\b(please|help|hurry|urgent|emergency|now)\b")
+
+
 def _customer_upset(text: str) -> bool:
     cues = len(_UPSET.findall(text))
     caps = [w for w in re.findall(r"\b[A-Z]{4,}\b", text) if w not in _ACRONYM_OK]
     shout = bool(caps) or "!!" in text or "??" in text
+    if _DISTRESS.search(text) or (len(caps) >= 3 and _HELP_WORDS.search(text)):
+        return True
     vader = _vader()
     score = vader.polarity_scores(text)["compound"] if vader is not None else 0.0
     if cues >= 2:

@@ -145,6 +145,14 @@ def test_empathy_satisfied_by_real_acknowledgement() -> None:
     assert "empathy" not in _checks(draft, BEREAVED)
 
 
+def test_empathy_needed_for_one_clear_statement_of_fear_or_a_shout_for_help() -> None:
+    solution_only = _draft("Turn off the stopcock under the sink; Dan will be with you by 8:40pm.")
+    assert "empathy" in _checks(solution_only, "I'm really scared. Water is coming through the ceiling.")
+    assert "empathy" in _checks(solution_only, "WATER IS POURING THROUGH MY KITCHEN CEILING PLEASE CALL ME")
+    heard = _draft("I can hear how frightening this is. Turn off the stopcock; Dan will be there by 8:40pm.")
+    assert "empathy" not in _checks(heard, "I'm really scared. Water is coming through the ceiling.")
+
+
 def test_empathy_not_needed_for_mild_impatience() -> None:
     customer = "Any update on my order? It's been a few days."
     draft = _draft("Your order left our warehouse this morning and arrives Thursday.")
