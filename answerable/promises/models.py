@@ -119,6 +119,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         AT_RISK = "at_risk", "At risk"
         BROKEN = "broken", "Broken"
+        ESCALATED = "escalate", "Escalated to you"
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -117,7 +117,9 @@ class Agent(AbstractUser):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     notify_by_email = models.BooleanField(default=False, help_text="Also email promise warnings.")
     away = models.BooleanField(default=False, help_text="Away: automatic assignment skips them.")
-    away_until = models.DateTimeField(null=True, blank=True, help_text="Back at this time (empty: until unset).")
+    away_until = models.DateTimeField(
+        null=True, blank=True, help_text="Back at this time (empty: away until unset)."
+    )
     max_open_tickets = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides the team's limit on open tickets for this agent."
     )

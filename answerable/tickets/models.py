@@ -203,6 +203,7 @@ class Event(models.Model):
         HANDED_BACK = "handed_back", "Handed back"
         TERMS_REPLY = "terms_reply", "Terms reply sent"
         RECOVERY_STARTED = "recovery_started", "Service recovery started"
+        RECOVERY_ENDED = "recovery_ended", "Service recovery ended"
         COMPLAINED = "complained", "Complaint received"
         SURVEY_SENT = "survey_sent", "Survey sent"
         RATED = "rated", "Rated"
@@ -289,7 +290,9 @@ class Escalation(models.Model):
     created_at = models.DateTimeField()
     handed_back_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -297,11 +300,15 @@ class Escalation(models.Model):
             models.Index(fields=["ticket"], condition=Q(closed_at=None), name="escalation_open_ticket"),
             # Escalations view: waiting on a supervisor, oldest first.
             models.Index(
-                fields=["to_agent", "created_at"], condition=Q(status="waiting"), name="escalation_waiting_agent"
+                fields=["to_agent", "created_at"],
+                condition=Q(status="waiting"),
+                name="escalation_waiting_agent",
             ),
             # Escalations view: waiting on a team, oldest first.
             models.Index(
-                fields=["to_team", "created_at"], condition=Q(status="waiting"), name="escalation_waiting_team"
+                fields=["to_team", "created_at"],
+                condition=Q(status="waiting"),
+                name="escalation_waiting_team",
             ),
         ]
         constraints = [
@@ -310,7 +317,9 @@ class Escalation(models.Model):
                 condition=Q(to_agent__isnull=False) | Q(to_team__isnull=False), name="escalation_has_target"
             ),
             # One escalation waiting at a time per ticket: a second would split the answer.
-            models.UniqueConstraint(fields=["ticket"], condition=Q(status="waiting"), name="escalation_one_waiting"),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status="waiting"), name="escalation_one_waiting"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -321,7 +330,8 @@ class Recovery(models.Model):
     """Service recovery after we failed a customer: a broken promise or a complaint.
 
     The playbook: own the failure, apologise, fix, set a new expectation (`promise`), and check back after
-    it is due (`follow_up`, a promise of kind follow-up). The outcome is the new expectation's: kept or broken.
+    it is due (`follow_up`, a promise of kind follow-up). The outcome is the new expectation's: kept or
+    broken.
     """
 
     class Reason(models.TextChoices):

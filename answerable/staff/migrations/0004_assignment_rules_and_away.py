@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agent',
             name='away_until',
-            field=models.DateTimeField(blank=True, help_text='Back at this time (empty: until unset).', null=True),
+            field=models.DateTimeField(blank=True, help_text='Back at this time (empty: away until unset).', null=True),
         ),
         migrations.AddField(
             model_name='agent',
