@@ -16,6 +16,7 @@ from answerable.tickets import services
 from answerable.tickets.models import ACTIVE_STATUSES, Escalation, Event, Message, Ticket
 
 NOTE_LIMIT = 5000
+ALREADY = "This ticket is already escalated and waiting for an answer."
 
 
 class EscalationError(ValueError):
@@ -83,6 +84,8 @@ def escalate(
     )
     if ticket.status not in ACTIVE_STATUSES:
         raise EscalationError("This ticket is solved or closed; reopen it before escalating.")
+    if ticket.escalations.filter(status=Escalation.Status.WAITING).exists():
+        raise EscalationError(ALREADY)
     if to_agent is not None and (
         to_agent.pk == agent.pk or not targets(ticket).filter(pk=to_agent.pk).exists()
     ):
@@ -116,7 +119,7 @@ def escalate(
                 promise=promise, holding_message=holding, created_at=now,
             )  # fmt: skip
     except IntegrityError:
-        raise EscalationError("This ticket is already escalated and waiting for an answer.") from None
+        raise EscalationError(ALREADY) from None
     Event.objects.create(ticket=ticket, kind=Event.Kind.ESCALATED, actor=agent, at=now,
                          data={"escalation": escalation.pk, "to_agent": to_agent.pk if to_agent else None,
                                "to_team": to_team.pk if to_team else None, "due": due.isoformat(),
