@@ -84,6 +84,7 @@ def test_the_acknowledgement_names_the_assigned_agent(desk, make_ticket):
     team, (ann, _, _) = desk
     set_rule(team, Team.Assignment.ROUND_ROBIN)
     ticket = make_ticket(team)
+    assert ticket.assignee == ann
     message = services.acknowledge(ticket, now=T0, opened_here=True)
     assert "Ann will answer you by" in message.text
 

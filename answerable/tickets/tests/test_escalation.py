@@ -35,13 +35,17 @@ def test_without_a_time_the_policy_gives_the_due_time_in_business_hours(world):
         name="Std", team=world.billing, first_response=timedelta(hours=4), next_response=timedelta(hours=6)
     )
     at = T0 + timedelta(hours=6)  # Tue 15:00: 2 business hours left today
-    esc = escalation.escalate(world.billing_ticket, agent=world.alice, to_agent=world.sue, note="Help", now=at)
+    esc = escalation.escalate(
+        world.billing_ticket, agent=world.alice, to_agent=world.sue, note="Help", now=at
+    )
     assert esc.promise.due_at == T0 + timedelta(days=1, hours=4)  # Wed 13:00
 
 
 def test_without_a_policy_the_customer_is_promised_one_business_day(world):
     at = T0 + timedelta(hours=6)
-    esc = escalation.escalate(world.billing_ticket, agent=world.alice, to_agent=world.sue, note="Help", now=at)
+    esc = escalation.escalate(
+        world.billing_ticket, agent=world.alice, to_agent=world.sue, note="Help", now=at
+    )
     assert esc.promise.due_at == T0 + timedelta(days=1, hours=6)  # Wed 15:00
 
 
@@ -94,7 +98,9 @@ def test_hand_back_leaves_guidance_as_a_note_and_returns_the_ticket_and_the_prom
     ticket = world.billing_ticket
     services.assign(ticket, world.carl, actor=world.sue, now=T0)
     esc = escalation.escalate(ticket, agent=world.alice, to_agent=world.sue, note="x", now=T0)
-    esc = escalation.hand_back(esc, supervisor=world.sue, guidance="Offer a 10% credit", now=T0 + timedelta(hours=1))
+    esc = escalation.hand_back(
+        esc, supervisor=world.sue, guidance="Offer a 10% credit", now=T0 + timedelta(hours=1)
+    )
     assert esc.status == Escalation.Status.HANDED_BACK and esc.closed_at is None
     assert esc.guidance.kind == Message.Kind.NOTE and "Offer a 10% credit" in esc.guidance.text
     ticket.refresh_from_db()
@@ -103,7 +109,9 @@ def test_hand_back_leaves_guidance_as_a_note_and_returns_the_ticket_and_the_prom
     assert esc.promise.owner == world.alice and esc.promise.status == Promise.Status.OPEN
     assert Event.objects.filter(ticket=ticket, kind=Event.Kind.HANDED_BACK, actor=world.sue).exists()
     # Assignment history kept: carl, then alice.
-    assigned = list(ticket.events.filter(kind=Event.Kind.ASSIGNED).order_by("id").values_list("data", flat=True))
+    assigned = list(
+        ticket.events.filter(kind=Event.Kind.ASSIGNED).order_by("id").values_list("data", flat=True)
+    )
     assert [a["new"] for a in assigned] == [world.carl.pk, world.alice.pk]
     # Only the customer's reply closes it.
     services.reply(ticket, agent=world.alice, text="We can offer a credit.", now=T0 + timedelta(hours=2))
