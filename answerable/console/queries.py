@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 
 from answerable.customers.models import TermsFlag
@@ -30,6 +30,7 @@ VIEWS = {
     "unassigned": "Unassigned",
     "teams": "My teams",
     "waiting": "Waiting on us",
+    "escalated": "Escalated",
     "open": "All open",
 }
 SORTS = {
@@ -79,6 +80,8 @@ def view_queryset(user: Agent, view: str, status: str = "") -> QuerySet[Ticket]:
         return qs.filter(team__in=user.teams.values("pk"))
     if view == "waiting":  # the customer spoke last and has no answer yet
         return qs.filter(waiting_since__isnull=False)
+    if view == "escalated":  # escalations the customer has not had an answer to yet
+        return qs.filter(Exists(Escalation.objects.filter(ticket=OuterRef("pk"), closed_at=None)))
     return qs
 
 

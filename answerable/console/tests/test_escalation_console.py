@@ -219,3 +219,18 @@ def test_ticket_page_with_an_escalation_and_a_recovery_stays_within_its_query_bo
     # escalation targets and teams (not loaded while one waits)
     with django_assert_max_num_queries(22):
         assert client.get(reverse("ticket", args=[world.billing_ticket.pk])).status_code == 200
+
+
+def test_the_escalated_view_lists_tickets_until_the_customer_is_answered(world, client):
+    esc = escalate_to_sue(world)
+    client.force_login(world.carl)
+    response = client.get(reverse("inbox_view", args=["escalated"]))
+    assert [t.pk for t in response.context["page"].rows] == [world.billing_ticket.pk]
+    assert response.context["counts"]["escalated"] == 1
+    escalation.hand_back(esc, supervisor=world.sue, guidance="Offer a credit", now=T0)
+    assert client.get(reverse("inbox_view", args=["escalated"])).context["counts"]["escalated"] == 1
+    services.reply(world.billing_ticket, agent=world.alice, text="A credit for you.", now=T0)
+    assert client.get(reverse("inbox_view", args=["escalated"])).context["page"].rows == []
+    client.force_login(world.bob)  # another team's escalations are not counted
+    escalate_to_sue(world)
+    assert client.get(reverse("inbox_view", args=["escalated"])).context["counts"]["escalated"] == 0
