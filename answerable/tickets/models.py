@@ -274,10 +274,11 @@ class Escalation(models.Model):
     escalated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # PROTECT: the target is what the escalation is about (deactivate people, don't delete them).
     to_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
     promise = models.ForeignKey(
