@@ -376,13 +376,17 @@ def _side_card(
     request: HttpRequest, ticket: Ticket, part: str, *, status: int = 200, **extra: object
 ) -> HttpResponse:
     """An htmx answer for a side card (escalation, recovery): the card, with the properties (and their
-    history) out of band; with `thread`, the conversation too, as a reply went to the customer."""
+    history) and the promises out of band; with `thread`, the conversation too, as a reply went out."""
     ticket.refresh_from_db()
     context = _ticket_context(request, ticket, **extra)
     html = render_to_string(f"console/ticket.html#{part}", context, request)
     html += render_to_string("console/ticket.html#properties", context | {"oob": True}, request)
+    html += render_to_string("console/ticket.html#promises", context | {"oob": True}, request)
     if extra.get("thread"):
-        html += render_to_string("console/ticket.html#conversation", context | {"oob": True}, request)
+        # Its own flag: the coach panel inside it swaps out of band on "oob", which must not nest here.
+        html += render_to_string(
+            "console/ticket.html#conversation", context | {"conversation_oob": True}, request
+        )
     response = HttpResponse(html, status=status)
     if status >= 400:
         # htmx ignores 4xx bodies by default; this one is the form with its error, so swap it in.

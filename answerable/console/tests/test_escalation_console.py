@@ -42,6 +42,7 @@ def test_escalating_over_htmx_shows_the_escalation_and_the_holding_reply(world, 
     html = response.content.decode()
     assert "Waiting on Sue" in html and "Refund over my limit" in html
     assert 'id="conversation"' in html and "I&#x27;ve asked my manager" in html  # the thread, out of band
+    assert 'id="promises-card"' in html and "Get back after escalating to Sue" in html  # the promise too
     esc = Escalation.objects.get()
     assert esc.promise.due_at == T0 + timedelta(hours=6)  # 15:00 in the team's zone (UTC)
     assert esc.holding_message.kind == Message.Kind.OUTBOUND
