@@ -452,11 +452,15 @@ def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
         except escalation.EscalationError as exc:
             error = str(exc)
     if on_board:
-        if error:
-            return HttpResponse(error, status=422) if request.htmx else HttpResponseBadRequest(error)
+        if error and not request.htmx:
+            return HttpResponseBadRequest(error)
         if request.htmx:
             found.refresh_from_db()
-            return render(request, "console/escalations.html#row", {"e": found, "now": clock.now()})
+            response = render(request, "console/escalations.html#row", {"e": found, "now": clock.now(),
+                              "error": error}, status=422 if error else 200)  # fmt: skip
+            if error:  # htmx ignores 4xx bodies by default; this one is the row with its error
+                response["HX-Reswap"] = "outerHTML"
+            return response
         return redirect("escalations")
     if error:
         return _card_error(request, found.ticket, "escalation", error)

@@ -132,7 +132,9 @@ def test_hand_back_from_the_board_replaces_the_row_and_an_agent_cannot(world, cl
     client.force_login(world.carl)
     assert client.post(url, {"guidance": "x", "from": "board"}).status_code == 404
     client.force_login(world.sue)
-    assert client.post(url, {"guidance": " ", "from": "board"}, HTTP_HX_REQUEST="true").status_code == 422
+    refused = client.post(url, {"guidance": " ", "from": "board"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and "Write the guidance" in refused.content.decode()
+    assert refused["HX-Reswap"] == "outerHTML" and 'name="guidance"' in refused.content.decode()
     response = client.post(url, {"guidance": "Offer a credit", "from": "board"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Handed back to Alice" in response.content.decode()
     esc.refresh_from_db()
