@@ -487,7 +487,10 @@ def complaint(request: HttpRequest, pk: int) -> HttpResponse:
     form = ComplaintForm(request.POST)
     if not form.is_valid():
         return _card_error(request, ticket, "recovery", "Write down what the customer said.")
-    recovery.complaint(ticket, form.cleaned_data["text"], now=clock.now(), actor=request.user)
+    try:
+        recovery.complaint(ticket, form.cleaned_data["text"], now=clock.now(), actor=request.user)
+    except ValueError as exc:  # a closed ticket: the complaint belongs on a follow-up
+        return _card_error(request, ticket, "recovery", str(exc))
     if not request.htmx:
         return redirect("ticket", pk=ticket.pk)
     return _side_card(request, ticket, "recovery")

@@ -21,7 +21,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from answerable.promises import services as ledger
 from answerable.promises.models import Promise
 from answerable.staff.models import Agent
-from answerable.tickets.models import ACTIVE_STATUSES, Event, Recovery, Ticket
+from answerable.tickets import services
+from answerable.tickets.models import ACTIVE_STATUSES, Event, Recovery, Status, Ticket
 
 # Check back with the customer this long (business time) after the new expectation is due.
 FOLLOW_UP_AFTER = timedelta(hours=4)
@@ -71,11 +72,22 @@ def complaint(ticket: Ticket, text: str, *, now: datetime, actor: Agent | None =
     carries on), and answering the complaint becomes a tracked promise so it cannot go quiet.
 
     `actor` is the agent who recorded a complaint made by phone; None when the customer made it themselves.
+    The customer is waiting on us from now (a solved ticket reopens); a closed ticket is final, as for
+    messages: raise, and the caller opens a follow-up ticket.
     """
     text = (text or "").strip()
     if not text:
         raise ValueError("A complaint needs the customer's words.")
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("team", "customer").get(pk=ticket.pk)
+    )
+    if ticket.status == Status.CLOSED:
+        raise ValueError(f"{ticket.reference} is closed; open a follow-up ticket for the complaint.")
     _event(ticket, Event.Kind.COMPLAINED, actor=actor, now=now, text=text[:2000])
+    if ticket.status == Status.SOLVED:
+        ticket = services.set_status(ticket, Status.OPEN, actor=actor, now=now)
+    if ticket.waiting_since is None:
+        Ticket.objects.filter(pk=ticket.pk).update(waiting_since=now, last_activity_at=now)
     recovery = start_recovery(ticket, Recovery.Reason.COMPLAINT, now=now, detail=text, actor=actor)
     if not ticket.promises.filter(status=Promise.Status.OPEN, source=Promise.Source.RECOVERY,
                                   kind=Promise.Kind.GET_BACK).exists():  # fmt: skip

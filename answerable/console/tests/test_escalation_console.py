@@ -203,6 +203,10 @@ def test_an_agent_records_a_complaint_from_the_ticket(world, client):
     assert response.status_code == 200 and "The customer complained" in response.content.decode()
     assert Event.objects.get(ticket=ticket, kind=Event.Kind.COMPLAINED).actor == world.alice
     assert client.post(reverse("ticket_complaint", args=[ticket.pk]), {"text": ""}).status_code == 422
+    services.set_status(world.shipping_ticket, "closed", actor=world.bob, now=T0)
+    client.force_login(world.bob)
+    refused = client.post(reverse("ticket_complaint", args=[world.shipping_ticket.pk]), {"text": "Upset"})
+    assert refused.status_code == 422 and "follow-up" in refused.content.decode()
 
 
 def test_away_agents_are_marked_in_the_assign_picker(world, client):

@@ -139,3 +139,19 @@ def test_summary_counts_recoveries_outcomes_and_satisfaction_afterwards(world, m
     assert (s.rated_good_after, s.rated_bad_after) == (1, 0)
     billing_only = recovery.summary(since=T0, until=T0 + timedelta(days=1), team_ids=[world.billing.pk])
     assert billing_only.started == 3 and billing_only.after_complaint == 0
+
+
+def test_a_complaint_on_a_solved_ticket_reopens_it_and_the_customer_waits_on_us(world):
+    ticket = world.billing_ticket
+    services.reply(ticket, agent=world.alice, text="Refunded.", now=T0, status_after=Status.SOLVED)
+    recovery.complaint(ticket, "It is not refunded at all", now=T0 + timedelta(hours=1))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN and ticket.waiting_since == T0 + timedelta(hours=1)
+
+
+def test_a_complaint_on_a_closed_ticket_is_refused_so_a_follow_up_is_opened(world):
+    ticket = world.billing_ticket
+    services.set_status(ticket, Status.CLOSED, actor=world.alice, now=T0)
+    with pytest.raises(ValueError, match="follow-up"):
+        recovery.complaint(ticket, "Still broken", now=T0)
+    assert not Recovery.objects.exists()
