@@ -37,6 +37,12 @@
       composer.querySelector('input[name=kind][value=' + (e.key === "r" ? "reply" : "note") + ']').checked = true;
       composer.querySelector("textarea").focus();
     } else if (e.key === "m" && document.getElementById("macro")) { e.preventDefault(); document.getElementById("macro").focus(); }
+    else if (e.key === "e" && document.querySelector("#escalation details")) {
+      // Escalate: open the form and put the cursor on whom to ask.
+      e.preventDefault();
+      var esc = document.querySelector("#escalation details"); esc.open = true;
+      esc.querySelector("select").focus();
+    }
   });
   // Drafting state for the collision notice, and macros filled into the composer.
   window.answerableDrafting = false;
