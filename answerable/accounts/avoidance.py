@@ -7,8 +7,10 @@ docs/decisions/0008-avoidance.md; in short, for every (agent, account) pair with
 1. a one-sided Mann-Whitney U test (normal approximation with tie and continuity corrections) of the agent's
    response times for that account against the agent's response times for all their other accounts;
 2. significance after a Bonferroni correction over every pair tested: p < alpha / pairs;
-3. an effect size: the ratio of the two medians, divided by how much slower the account is for the other
-   agents (so an account that is simply hard for everyone is not anybody's avoidance), at least `min_ratio`.
+3. an effect size: the typical ratio between the agent's waits for the account and for the others (the
+   Hodges-Lehmann estimate: the median of all pairwise ratios, far steadier than a ratio of two medians),
+   divided by how much slower the account is for the other agents (so an account that is simply hard for
+   everyone is not anybody's avoidance), at least `min_ratio`.
 """
 
 import math
@@ -22,6 +24,9 @@ MIN_RATIO = 2.0  # the agent's median for the account is at least twice their me
 MIN_ACCOUNT_SAMPLES = 8  # responses of the agent to the account
 MIN_OTHER_SAMPLES = 20  # responses of the agent to other accounts
 MIN_PEER_SAMPLES = 5  # other agents' responses to the account, to judge whether it is hard for everyone
+BASELINE_EXCLUDE_RATIO = 1.5  # accounts left out of an agent's baseline (see find_avoidance)
+MAX_PASSES = 5  # baseline refinement passes (see find_avoidance)
+FLOOR_SECONDS = 60.0  # ratios treat waits under a minute as a minute (zero business time happens)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Finding:
     n_other: int
     median_account: float
     median_other: float
-    ratio: float  # median_account / median_other
+    ratio: float  # typical ratio of a wait for the account to a wait elsewhere (Hodges-Lehmann)
     difficulty: float  # how much slower the account is for other agents (1.0: not slower, or unknown)
     effect: float  # ratio / difficulty: what the threshold is applied to
     p_value: float
@@ -100,6 +105,13 @@ def mann_whitney_greater(x: Sequence[float], y: Sequence[float]) -> tuple[float,
     return u_test_greater(sum(pooled_ranks[: len(x)]), len(x), len(y), ties)
 
 
+def typical_ratio(x: Sequence[float], y: Sequence[float]) -> float:
+    """exp of the Hodges-Lehmann shift of the logs: the median over all pairs of x_i / y_j."""
+    lx = [math.log(max(v, FLOOR_SECONDS)) for v in x]
+    ly = [math.log(max(v, FLOOR_SECONDS)) for v in y]
+    return math.exp(statistics.median([a - b for a in lx for b in ly]))
+
+
 def find_avoidance(
     samples: Iterable[Sample],
     *,
@@ -112,46 +124,67 @@ def find_avoidance(
     by_agent: dict[int, list[Sample]] = defaultdict(list)
     for s in samples:
         by_agent[s.agent].append(s)
-    agent_median = {agent: statistics.median(s.seconds for s in rows) for agent, rows in by_agent.items()}
+    agent_median = {
+        agent: math.exp(statistics.fmean(math.log(max(s.seconds, FLOOR_SECONDS)) for s in rows))
+        for agent, rows in by_agent.items()
+    }
     # Each response relative to its agent's usual speed: how hard an account is, free of who answered it.
     relative: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for agent, rows in by_agent.items():
         usual = agent_median[agent] or 1.0
         for s in rows:
-            relative[s.account].append((agent, s.seconds / usual))
+            relative[s.account].append((agent, max(s.seconds, FLOOR_SECONDS) / usual))
 
-    candidates = []
+    per_pair: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for agent, rows in by_agent.items():
-        pooled_ranks, ties = ranks([s.seconds for s in rows])
-        per_account: dict[str, list[int]] = defaultdict(list)
-        for i, s in enumerate(rows):
-            per_account[s.account].append(i)
-        for account, idx in per_account.items():
-            n1, n2 = len(idx), len(rows) - len(idx)
-            if n1 < min_account or n2 < min_other:
-                continue
-            _, p = u_test_greater(sum(pooled_ranks[i] for i in idx), n1, n2, ties)
-            inside = [rows[i].seconds for i in idx]
-            chosen = set(idx)
-            outside = [s.seconds for i, s in enumerate(rows) if i not in chosen]
-            candidates.append((agent, account, inside, outside, p))
+        for s in rows:
+            per_pair[agent][s.account].append(s.seconds)
+    pairs = [
+        (agent, account)
+        for agent, accounts in per_pair.items()
+        for account, values in accounts.items()
+        if len(values) >= min_account and len(by_agent[agent]) - len(values) >= min_other
+    ]
+    threshold = alpha / len(pairs) if pairs else alpha
 
-    tested = len(candidates)
-    threshold = alpha / tested if tested else alpha
-    findings = []
-    for agent, account, inside, outside, p in candidates:
-        median_account, median_other = statistics.median(inside), statistics.median(outside)
-        ratio = median_account / median_other if median_other > 0 else math.inf
-        peers = [r for a, r in relative[account] if a != agent]
-        difficulty = max(1.0, statistics.median(peers)) if len(peers) >= min_peers else 1.0
-        effect = ratio / difficulty
-        findings.append(
-            Finding(
-                agent=agent, account=account, n_account=len(inside), n_other=len(outside),
-                median_account=median_account, median_other=median_other, ratio=ratio,
-                difficulty=difficulty, effect=effect, p_value=p, threshold=threshold,
-                alert=p < threshold and effect >= min_ratio,
-            )
-        )  # fmt: skip
+    def difficulty_of(agent: int, account: str) -> float:
+        peers = [math.log(max(r, 1e-6)) for a, r in relative[account] if a != agent]
+        return max(1.0, math.exp(statistics.fmean(peers))) if len(peers) >= min_peers else 1.0
+
+    def judge(excluded: dict[int, set[str]]) -> list[Finding]:
+        findings = []
+        for agent, account in pairs:
+            skip = excluded.get(agent, set())
+            inside = per_pair[agent][account]
+            outside = [
+                v for acc, vals in per_pair[agent].items() if acc != account and acc not in skip for v in vals
+            ]
+            if len(outside) < min_other:
+                outside = [v for acc, vals in per_pair[agent].items() if acc != account for v in vals]
+            _, p = mann_whitney_greater(inside, outside)
+            ratio = typical_ratio(inside, outside)
+            difficulty = difficulty_of(agent, account)
+            findings.append(
+                Finding(
+                    agent=agent, account=account, n_account=len(inside), n_other=len(outside),
+                    median_account=statistics.median(inside), median_other=statistics.median(outside),
+                    ratio=ratio, difficulty=difficulty, effect=ratio / difficulty, p_value=p,
+                    threshold=threshold, alert=p < threshold and ratio / difficulty >= min_ratio,
+                )
+            )  # fmt: skip
+        return findings
+
+    # The baseline is the agent's other accounts less those that are alerts themselves, so that two avoided
+    # accounts do not hide each other; repeated until the alerts settle (a few passes at most).
+    excluded: dict[int, set[str]] = {}
+    for _ in range(MAX_PASSES):
+        findings = judge(excluded)
+        alerts: dict[int, set[str]] = defaultdict(set)
+        for f in findings:
+            if f.p_value < f.threshold and f.effect >= BASELINE_EXCLUDE_RATIO:
+                alerts[f.agent].add(f.account)
+        if alerts == excluded:
+            break
+        excluded = dict(alerts)
     findings.sort(key=lambda f: (not f.alert, f.p_value))
-    return Result(tested=tested, findings=findings)
+    return Result(tested=len(pairs), findings=findings)

@@ -72,7 +72,9 @@ def period_from(params: dict, *, now: datetime) -> Period:
             raise ValueError("Choose a period of at most three years.")
         tz = now.tzinfo
         begin = datetime.combine(first, datetime.min.time(), tzinfo=tz)
-        return Period(begin, datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz), "custom")
+        return Period(
+            begin, datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz), "custom"
+        )
     key = params.get("period", "90")
     if key not in PERIODS:
         raise ValueError("Choose a period of 30, 90 or 365 days, or dates.")
@@ -115,7 +117,9 @@ def _value(yearly: Decimal, period: Period) -> Decimal:
     return (yearly * Decimal(period.days) / Decimal(365)).quantize(Decimal("0.01"))
 
 
-def _figures(tickets: QuerySet[Ticket], yearly: Decimal, period: Period, ratings: QuerySet[Rating]) -> Figures:
+def _figures(
+    tickets: QuerySet[Ticket], yearly: Decimal, period: Period, ratings: QuerySet[Rating]
+) -> Figures:
     conversations = tickets.filter(created_at__gte=period.start, created_at__lt=period.end).count()
     messages = (
         Message.objects.filter(ticket__in=tickets, created_at__gte=period.start, created_at__lt=period.end)
@@ -200,9 +204,9 @@ def customer_page(user: Agent, customer: Customer, period: Period) -> AccountPag
     flags = []
     if customer.organisation_id:
         flags = list(
-            TermsFlag.objects.filter(organisation_id=customer.organisation_id, cleared_at=None).select_related(
-                "set_by"
-            )
+            TermsFlag.objects.filter(
+                organisation_id=customer.organisation_id, cleared_at=None
+            ).select_related("set_by")
         )
     return AccountPage(
         # A customer's value is their organisation's; alone they have none on record.
@@ -252,17 +256,19 @@ def ranked_accounts(user: Agent, period: Period) -> list[RankedAccount]:
     )
     ids = set(conversations) | set(messages) | set(handling)
     flags: dict[int, list[str]] = {}
-    for org_id, label in (
-        TermsFlag.objects.filter(organisation_id__in=ids, cleared_at=None).values_list("organisation_id", "kind")
+    for org_id, label in TermsFlag.objects.filter(organisation_id__in=ids, cleared_at=None).values_list(
+        "organisation_id", "kind"
     ):
         flags.setdefault(org_id, []).append(TermsFlag.Kind(label).label)
     rows = [
         RankedAccount(
             organisation=org,
             figures=Figures(
-                conversations=conversations.get(org.pk, 0), messages=messages.get(org.pk, 0),
-                handling_seconds=handling.get(org.pk, 0) or 0, value=_value(org.yearly_value, period),
-            ),  # fmt: skip
+                conversations=conversations.get(org.pk, 0),
+                messages=messages.get(org.pk, 0),
+                handling_seconds=handling.get(org.pk, 0) or 0,
+                value=_value(org.yearly_value, period),
+            ),
             flags=flags.get(org.pk, []),
         )
         for org in Organisation.objects.filter(pk__in=ids)

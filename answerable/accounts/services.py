@@ -48,9 +48,9 @@ def heartbeat(ticket: Ticket, agent: Agent, *, now: datetime) -> int:
     if created:
         return credit
     # Conditional on the beat we read: of two concurrent beats (two tabs), only one is credited.
-    updated = HandlingTime.objects.filter(pk=row.pk, last_beat_at=row.last_beat_at, last_beat_at__lt=now).update(
-        seconds=F("seconds") + credit, last_beat_at=now
-    )
+    updated = HandlingTime.objects.filter(
+        pk=row.pk, last_beat_at=row.last_beat_at, last_beat_at__lt=now
+    ).update(seconds=F("seconds") + credit, last_beat_at=now)
     return credit if updated else 0
 
 
@@ -81,7 +81,11 @@ def add_relationship_note(
 # --- terms flags: the pre-approved reply to new requests -------------------------------------------------
 
 # When several flags carry a reply, the strongest term answers.
-_REPLY_ORDER = [TermsFlag.Kind.DECLINE_NEW_WORK, TermsFlag.Kind.PREPAYMENT_REQUIRED, TermsFlag.Kind.CREDIT_HOLD]
+_REPLY_ORDER = [
+    TermsFlag.Kind.DECLINE_NEW_WORK,
+    TermsFlag.Kind.PREPAYMENT_REQUIRED,
+    TermsFlag.Kind.CREDIT_HOLD,
+]
 
 
 def terms_reply_flag(ticket: Ticket) -> TermsFlag | None:
@@ -170,12 +174,18 @@ def collect_traffic(start: datetime, end: datetime) -> Traffic:
         traffic.samples.append(avoidance.Sample(agent, account, business(team, since, at)))
         traffic.tickets[(agent, account)].add(ticket)
 
+    def still_waiting(row: tuple, since: datetime | None) -> None:
+        """The ticket's last wait, unanswered at `end`: it counts until `end` for the assignee."""
+        ticket, _, _, _, _, team, customer, org, assignee, status, waiting_since = row
+        if since is not None and status in ACTIVE_STATUSES and waiting_since is not None:
+            close(assignee, team, account_key(org, customer), ticket, since, end)
+
     current, waiting_from, last = None, None, None
     for row in rows.iterator(chunk_size=2000):
-        ticket, kind, author, automatic, at, team, customer, org, assignee, status, waiting = row
+        ticket, kind, author, automatic, at, team, customer, org = row[:8]
         if ticket != current:
-            if last is not None and waiting_from is not None and last[9] in ACTIVE_STATUSES and last[10]:
-                close(last[8], last[5], account_key(last[7], last[6]), last[0], waiting_from, end)
+            if last is not None:
+                still_waiting(last, waiting_from)
             current, waiting_from = ticket, None
         last = row
         if kind == Message.Kind.INBOUND:
@@ -183,13 +193,15 @@ def collect_traffic(start: datetime, end: datetime) -> Traffic:
         elif kind == Message.Kind.OUTBOUND and not automatic and author is not None and waiting_from:
             close(author, team, account_key(org, customer), ticket, waiting_from, at)
             waiting_from = None
-    if last is not None and waiting_from is not None and last[9] in ACTIVE_STATUSES and last[10]:
-        close(last[8], last[5], account_key(last[7], last[6]), last[0], waiting_from, end)
+    if last is not None:
+        still_waiting(last, waiting_from)
 
     events = Event.objects.filter(
         at__gte=start, at__lt=end, actor__isnull=False,
         kind__in=[Event.Kind.STATUS_CHANGED, Event.Kind.PROMISE_RESET],
-    ).values_list("actor_id", "kind", "data", "ticket_id", "ticket__customer_id", "ticket__customer__organisation_id")  # fmt: skip
+    ).values_list(
+        "actor_id", "kind", "data", "ticket_id", "ticket__customer_id", "ticket__customer__organisation_id"
+    )  # fmt: skip
     for actor, kind, data, ticket, customer, org in events.iterator(chunk_size=2000):
         if kind == Event.Kind.STATUS_CHANGED and (data or {}).get("new") not in POSTPONING_STATUSES:
             continue

@@ -1,4 +1,4 @@
-"""Account pages, handling-time heartbeat, relationship notes, terms flags and avoidance alerts: thin views."""
+"""Account pages, handling-time heartbeat, relationship notes, terms flags, avoidance alerts: thin views."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -84,10 +84,13 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/account.html", _account_context(request, page, period, customer=found))
 
 
-def _account_context(request: HttpRequest, page: queries.AccountPage, period: queries.Period, **subject: object):
+def _account_context(
+    request: HttpRequest, page: queries.AccountPage, period: queries.Period, **subject: object
+) -> dict:
     return {
         "page": page, "f": page.figures, "period": period, "periods": queries.PERIODS, "now": clock.now(),
-        "may_manage": request.user.is_admin or request.user.is_supervisor, "flag_kinds": TermsFlag.Kind.choices,
+        "may_manage": request.user.is_admin or request.user.is_supervisor,
+        "flag_kinds": TermsFlag.Kind.choices,
         "hourly_cost": queries.hourly_cost(), "per_message": queries.cost_per_message(), **subject,
     }  # fmt: skip
 
@@ -146,11 +149,18 @@ def alerts(request: HttpRequest) -> HttpResponse:
     _manager(request.user)
     show = request.GET.get("show", "open")
     found = services.alerts_for(request.user).select_related("agent", "organisation", "customer", "closed_by")
-    found = found.filter(status=AvoidanceAlert.Status.OPEN) if show == "open" else found.exclude(
-        status=AvoidanceAlert.Status.OPEN
+    found = (
+        found.filter(status=AvoidanceAlert.Status.OPEN)
+        if show == "open"
+        else found.exclude(status=AvoidanceAlert.Status.OPEN)
     )
     rows = list(found[:200])
-    context = {"alerts": rows, "show": show, "choices": _reassign_choices(request.user, rows), "now": clock.now()}
+    context = {
+        "alerts": rows,
+        "show": show,
+        "choices": _reassign_choices(request.user, rows),
+        "now": clock.now(),
+    }
     return render(request, "accounts/alerts.html", context)
 
 

@@ -10,7 +10,7 @@ def duration(seconds: float | int | None) -> str:
     """Seconds as "2 h 05 min", "12 min" or "40 s"."""
     if seconds is None:
         return "—"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     if hours:

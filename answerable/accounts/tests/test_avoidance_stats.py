@@ -33,7 +33,7 @@ def _exact_p(x: list[float], y: list[float]) -> float:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_normal_approximation_is_close_to_the_exact_test_at_the_minimum_sample_size(seed):
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- reproducible test data
     x = [rng.lognormvariate(0.8, 1) for _ in range(8)]
     y = [rng.lognormvariate(0, 1) for _ in range(9)]
     _, p = mann_whitney_greater(x, y)
@@ -49,7 +49,9 @@ def test_the_test_is_one_sided_a_faster_account_is_not_evidence():
     assert p > 0.99
 
 
-def _agent(rng: random.Random, agent: int, base: float, accounts: dict[str, tuple[int, float]]) -> list[Sample]:
+def _agent(
+    rng: random.Random, agent: int, base: float, accounts: dict[str, tuple[int, float]]
+) -> list[Sample]:
     """`accounts`: account -> (responses, slowdown factor)."""
     out = []
     for account, (n, factor) in accounts.items():
@@ -62,7 +64,7 @@ def _others(rng: random.Random, agent: int, base: float, n_accounts: int = 10, n
 
 
 def test_an_agent_markedly_slower_with_one_account_is_flagged():
-    rng = random.Random(1)
+    rng = random.Random(1)  # noqa: S311 -- reproducible test data
     samples = _agent(rng, 1, 3600, {"acme": (15, 4.0)} | _others(rng, 1, 3600))
     samples += _agent(rng, 2, 900, {"acme": (10, 1.0)} | _others(rng, 2, 900))
     result = find_avoidance(samples)
@@ -73,7 +75,7 @@ def test_an_agent_markedly_slower_with_one_account_is_flagged():
 
 
 def test_an_account_slow_for_everybody_is_nobodys_avoidance():
-    rng = random.Random(2)
+    rng = random.Random(2)  # noqa: S311 -- reproducible test data
     samples = []
     for agent, base in [(1, 3600), (2, 900), (3, 1800)]:
         samples += _agent(rng, agent, base, {"hard": (12, 3.0)} | _others(rng, agent, base))
@@ -85,7 +87,7 @@ def test_an_account_slow_for_everybody_is_nobodys_avoidance():
 
 
 def test_significant_but_small_slowdowns_are_not_alerts():
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 -- reproducible test data
     samples = _agent(rng, 1, 3600, {"acme": (200, 1.5)} | _others(rng, 1, 3600, n=40))
     result = find_avoidance(samples)
     (acme,) = [f for f in result.findings if f.account == "acme"]
@@ -94,7 +96,7 @@ def test_significant_but_small_slowdowns_are_not_alerts():
 
 
 def test_pairs_with_too_few_responses_are_not_tested():
-    rng = random.Random(4)
+    rng = random.Random(4)  # noqa: S311 -- reproducible test data
     samples = _agent(rng, 1, 3600, {"acme": (7, 10.0)} | _others(rng, 1, 3600))
     result = find_avoidance(samples)
     assert "acme" not in {f.account for f in result.findings}
@@ -102,7 +104,7 @@ def test_pairs_with_too_few_responses_are_not_tested():
 
 
 def test_the_bonferroni_threshold_shrinks_with_the_number_of_pairs_tested():
-    rng = random.Random(5)
+    rng = random.Random(5)  # noqa: S311 -- reproducible test data
     few = find_avoidance(_agent(rng, 1, 60, {f"a{i}": (10, 1.0) for i in range(4)}))
     many = find_avoidance(_agent(rng, 1, 60, {f"a{i}": (10, 1.0) for i in range(40)}))
     assert few.tested == 4 and many.tested == 40

@@ -22,6 +22,7 @@ from conftest import T0
 
 ALWAYS_OPEN = {d: [["00:00", "24:00"]] for d in WEEKDAYS}
 NOW = T0 + timedelta(days=20)
+BILLING = ["billing@desk.example"]
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def slow_with_acme(world, make_customer):
     acme = Organisation.objects.create(name="Acme", yearly_value=Decimal("1000"))
     acme_people = [make_customer(f"Acme {i}", organisation=acme) for i in range(3)]
     others = [make_customer(f"Other {i}") for i in range(12)]
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 -- reproducible test data
     at = T0
 
     def conversation(agent, customer, hours):
@@ -92,7 +93,7 @@ def test_a_dismissed_alert_is_not_raised_again_from_the_same_evidence(world, slo
 
 
 def test_automatic_messages_answer_nobody(world, slow_with_acme):
-    acme, waiting = slow_with_acme
+    _, waiting = slow_with_acme
     ticket_services.acknowledge(waiting, now=NOW - timedelta(hours=29))
     services.detect_avoidance(now=NOW, days=30)
     assert AvoidanceAlert.objects.get().n_account == 11  # the acknowledgement did not end the wait
@@ -128,7 +129,7 @@ def test_the_alert_list_is_for_supervisors_of_the_agents_team(world, slow_with_a
 
 
 def test_one_click_reassignment_moves_the_accounts_open_tickets_through_assign(world, slow_with_acme, login):
-    acme, waiting = slow_with_acme
+    _, waiting = slow_with_acme
     services.detect_avoidance(now=NOW, days=30)
     alert = AvoidanceAlert.objects.get()
     with time_machine.travel(NOW, tick=False):
@@ -143,7 +144,9 @@ def test_one_click_reassignment_moves_the_accounts_open_tickets_through_assign(w
     alert.refresh_from_db()
     assert (alert.status, alert.closed_by) == ("reassigned", world.sue)
     # Closed: a second click changes nothing.
-    again = login(world.sue).post(reverse("avoidance_reassign", args=[alert.pk]), {"to": world.carl.pk}, follow=True)
+    again = login(world.sue).post(
+        reverse("avoidance_reassign", args=[alert.pk]), {"to": world.carl.pk}, follow=True
+    )
     assert "already dealt with" in again.content.decode()
 
 
@@ -159,7 +162,12 @@ def test_reassignment_refuses_agents_not_on_the_tickets_team(world, slow_with_ac
 
 def _mail(sender: str, message_id: str, **headers: str) -> bytes:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = sender, "billing@desk.example", "New job", message_id
+    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = (
+        sender,
+        "billing@desk.example",
+        "New job",
+        message_id,
+    )
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content("Could you start on a new project for us?")
@@ -174,25 +182,28 @@ def flagged(world):
     customer.save()
     customer_services.set_terms_flag(
         acme, "decline_new_work", reason="Contract ended", actor=world.sue, now=T0,
-        auto_reply="Hello, thank you for thinking of us. We are not taking on new work for your account at the "
-        "moment; your account manager will be in touch.",
+        auto_reply="Hello, thank you for thinking of us. We are not taking on new work for your account "
+        "at the moment; your account manager will be in touch.",
     )  # fmt: skip
     return acme
 
 
 def test_a_new_request_under_a_flag_gets_the_pre_approved_reply_after_the_acknowledgement(world, flagged):
-    outcome = ingest(_mail("Ana <ana@acme.example>", "<n1@acme.example>"), recipients=["billing@desk.example"],
-                     now=T0)  # fmt: skip
+    outcome = ingest(_mail("Ana <ana@acme.example>", "<n1@acme.example>"), recipients=BILLING, now=T0)
     sent = list(outcome.ticket.messages.filter(kind=Message.Kind.OUTBOUND).order_by("id"))
     assert len(sent) == 2 and all(m.automatic for m in sent)
     assert "not taking on new work" in sent[1].text and sent[1].author == world.sue
     event = Event.objects.get(ticket=outcome.ticket, kind=Event.Kind.TERMS_REPLY)
-    assert event.data == {"message": sent[1].pk, "flag": flagged.terms_flags.get().pk, "kind": "decline_new_work"}
+    assert event.data == {
+        "message": sent[1].pk,
+        "flag": flagged.terms_flags.get().pk,
+        "kind": "decline_new_work",
+    }
 
 
 def test_automatic_mail_never_gets_a_terms_reply(world, flagged):
     raw = _mail("Ana <ana@acme.example>", "<n2@acme.example>", Auto_Submitted="auto-replied")
-    outcome = ingest(raw, recipients=["billing@desk.example"], now=T0)
+    outcome = ingest(raw, recipients=BILLING, now=T0)
     assert not outcome.ticket.messages.filter(kind=Message.Kind.OUTBOUND).exists()
     assert not Event.objects.filter(kind=Event.Kind.TERMS_REPLY).exists()
 
@@ -200,25 +211,25 @@ def test_automatic_mail_never_gets_a_terms_reply(world, flagged):
 def test_no_terms_reply_without_approved_text_or_once_cleared(world, flagged):
     flag = flagged.terms_flags.get()
     customer_services.clear_terms_flag(flag, actor=world.sue, now=T0)
-    customer_services.set_terms_flag(flagged, "prepayment_required", reason="Overdue", actor=world.sue, now=T0)
-    outcome = ingest(_mail("Ana <ana@acme.example>", "<n3@acme.example>"), recipients=["billing@desk.example"],
-                     now=T0)  # fmt: skip
-    assert list(outcome.ticket.messages.filter(kind=Message.Kind.OUTBOUND).values_list("automatic", "text")) == [
-        (True, outcome.ticket.messages.get(kind=Message.Kind.OUTBOUND).text)
-    ]  # the acknowledgement only
+    customer_services.set_terms_flag(
+        flagged, "prepayment_required", reason="Overdue", actor=world.sue, now=T0
+    )
+    outcome = ingest(_mail("Ana <ana@acme.example>", "<n3@acme.example>"), recipients=BILLING, now=T0)
+    assert list(
+        outcome.ticket.messages.filter(kind=Message.Kind.OUTBOUND).values_list("automatic", "text")
+    ) == [(True, outcome.ticket.messages.get(kind=Message.Kind.OUTBOUND).text)]  # the acknowledgement only
     assert not Event.objects.filter(kind=Event.Kind.TERMS_REPLY).exists()
 
 
 def test_a_reply_on_an_existing_ticket_gets_no_terms_reply(world, flagged):
-    ingest(_mail("Ana <ana@acme.example>", "<n4@acme.example>"), recipients=["billing@desk.example"], now=T0)
+    ingest(_mail("Ana <ana@acme.example>", "<n4@acme.example>"), recipients=BILLING, now=T0)
     raw = _mail("Ana <ana@acme.example>", "<n5@acme.example>", In_Reply_To="<n4@acme.example>")
-    outcome = ingest(raw, recipients=["billing@desk.example"], now=T0 + timedelta(minutes=5))
+    outcome = ingest(raw, recipients=BILLING, now=T0 + timedelta(minutes=5))
     assert outcome.kind == "reply"
     assert Event.objects.filter(kind=Event.Kind.TERMS_REPLY).count() == 1
 
 
 def test_the_terms_reply_is_sent_once_per_ticket(world, flagged):
-    outcome = ingest(_mail("Ana <ana@acme.example>", "<n6@acme.example>"), recipients=["billing@desk.example"],
-                     now=T0)  # fmt: skip
+    outcome = ingest(_mail("Ana <ana@acme.example>", "<n6@acme.example>"), recipients=BILLING, now=T0)
     assert services.send_terms_reply(outcome.ticket, now=T0) is None
     assert Event.objects.filter(kind=Event.Kind.TERMS_REPLY).count() == 1

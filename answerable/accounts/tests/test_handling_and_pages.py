@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from answerable.accounts import queries, services
 from answerable.accounts.models import HandlingTime, RelationshipNote
-from answerable.customers import services as customer_services
 from answerable.customers.models import Organisation, TermsFlag
 from answerable.promises.models import Promise
 from answerable.satisfaction.services import rate
@@ -140,7 +139,9 @@ def test_accounts_and_customers_without_a_visible_ticket_are_404(world, acme, lo
     other = Organisation.objects.create(name="Globex")
     client = login(world.alice)
     assert client.get(reverse("account_organisation", args=[other.pk])).status_code == 404
-    assert client.get(reverse("account_customer", args=[world.shipping_ticket.customer_id])).status_code == 404
+    assert (
+        client.get(reverse("account_customer", args=[world.shipping_ticket.customer_id])).status_code == 404
+    )
     assert client.get(reverse("account_customer", args=[world.billing_ticket.customer_id])).status_code == 200
     assert login(world.ada).get(reverse("account_organisation", args=[other.pk])).status_code == 200
 
@@ -187,11 +188,17 @@ def test_cost_model_includes_a_per_message_cost_when_configured(settings):
 def test_notes_added_on_the_account_page_show_on_the_accounts_tickets(world, acme, login):
     client = login(world.alice)
     client.post(reverse("account_organisation_note", args=[acme.pk]), {"text": "Renewal in March; be kind."})
-    client.post(reverse("account_customer_note", args=[world.billing_ticket.customer_id]), {"text": "Prefers calls"})
+    client.post(
+        reverse("account_customer_note", args=[world.billing_ticket.customer_id]), {"text": "Prefers calls"}
+    )
     panel = client.get(reverse("account_ticket_panel", args=[world.billing_ticket.pk])).content.decode()
     assert "Renewal in March" in panel and "Prefers calls" in panel
     # Bob's shipping ticket is Acme's too: he sees the organisation's note, not Ana's.
-    panel = login(world.bob).get(reverse("account_ticket_panel", args=[world.shipping_ticket.pk])).content.decode()
+    panel = (
+        login(world.bob)
+        .get(reverse("account_ticket_panel", args=[world.shipping_ticket.pk]))
+        .content.decode()
+    )
     assert "Renewal in March" in panel and "Prefers calls" not in panel
 
 
@@ -213,11 +220,19 @@ def test_notes_never_reach_the_customer(world, acme, login):
 
 
 def test_only_supervisors_and_admins_set_flags_with_a_pre_approved_reply(world, acme, login):
-    data = {"kind": "prepayment_required", "reason": "Invoices overdue", "auto_reply": "Hello, prepay please."}
+    data = {
+        "kind": "prepayment_required",
+        "reason": "Invoices overdue",
+        "auto_reply": "Hello, prepay please.",
+    }
     assert login(world.alice).post(reverse("account_flag_set", args=[acme.pk]), data).status_code == 403
     login(world.sue).post(reverse("account_flag_set", args=[acme.pk]), data)
     flag = TermsFlag.objects.get(organisation=acme, cleared_at=None)
-    assert (flag.kind, flag.auto_reply, flag.set_by) == ("prepayment_required", "Hello, prepay please.", world.sue)
+    assert (flag.kind, flag.auto_reply, flag.set_by) == (
+        "prepayment_required",
+        "Hello, prepay please.",
+        world.sue,
+    )
     page = login(world.alice).get(reverse("ticket", args=[world.billing_ticket.pk])).content.decode()
     assert page.count("Prepayment required") >= 2  # the customer card and the line above the composer
     login(world.sue).post(reverse("account_flag_clear", args=[flag.pk]))
