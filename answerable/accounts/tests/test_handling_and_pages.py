@@ -255,3 +255,14 @@ def test_promise_counts_cover_kept_and_broken(world, acme, login):
         f = login(world.ada).get(reverse("account_organisation", args=[acme.pk])).context["f"]
     assert f.broken == 1
     assert Event.objects.filter(kind=Event.Kind.TERMS_REPLY).count() == 0
+
+
+def test_a_malformed_cost_setting_stops_start_up_with_its_name(settings):
+    from answerable.accounts.checks import cost_settings
+
+    assert cost_settings() == []
+    settings.ACCOUNTS_HOURLY_COST = "forty"
+    (error,) = cost_settings()
+    assert "ACCOUNTS_HOURLY_COST='forty'" in error.msg
+    settings.ACCOUNTS_HOURLY_COST = "-5"
+    assert cost_settings()
