@@ -84,6 +84,9 @@ def test_the_heartbeat_endpoint_records_and_refuses_other_teams_tickets(world, l
     assert HandlingTime.objects.get(agent=world.alice).seconds == 30
     assert client.post(reverse("handling_beat", args=[world.shipping_ticket.pk])).status_code == 404
     assert client.get(url).status_code == 405
+    client.logout()
+    assert client.post(url).status_code == 302  # to the login page
+    assert HandlingTime.objects.get(agent=world.alice).seconds == 30
 
 
 def test_the_ticket_page_carries_the_heartbeat_and_the_account_panel(world, login):
