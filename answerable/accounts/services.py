@@ -3,7 +3,7 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,7 +42,7 @@ def heartbeat(ticket: Ticket, agent: Agent, *, now: datetime) -> int:
     )
     credit = int((now - last).total_seconds()) if last is not None and last < now else 0
     row, created = HandlingTime.objects.get_or_create(
-        agent=agent, ticket=ticket, day=now.date(),
+        agent=agent, ticket=ticket, day=now.astimezone(UTC).date(),
         defaults={"seconds": credit, "started_at": now, "last_beat_at": now},
     )  # fmt: skip
     if created:
