@@ -44,6 +44,11 @@ def ticket_panel(request: HttpRequest, pk: int) -> HttpResponse:
     on the ticket page itself)."""
     ticket = access.ticket_for(request.user, pk)
     context = {"ticket": ticket, "notes": queries.ticket_panel(ticket)}
+    org = ticket.customer.organisation
+    if org is not None and (request.user.is_admin or request.user.is_supervisor):
+        # Supervisors and admins see what the account costs against what it pays (last 90 days).
+        period = queries.period_from({}, now=clock.now())
+        context["f"] = queries.organisation_page(request.user, org, period).figures
     return render(request, "accounts/ticket_panel.html", context)
 
 
@@ -165,14 +170,23 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 
 def _reassign_choices(user: Agent, rows: list[AvoidanceAlert]) -> dict[int, list[Agent]]:
-    """Per alert, the agents its tickets could go to: active agents sharing a team with the alert's agent."""
+    """Per alert, the agents its tickets could go to: active agents sharing a team with the alert's agent
+    (and, for a supervisor, one of theirs). Two queries whatever the number of alerts."""
+    agent_ids = {a.agent_id for a in rows}
+    teams_of: dict[int, set[int]] = {}
+    for agent_id, team_id in Agent.teams.through.objects.filter(agent_id__in=agent_ids).values_list(
+        "agent_id", "team_id"
+    ):
+        teams_of.setdefault(agent_id, set()).add(team_id)
+    wanted = set().union(*teams_of.values()) if teams_of else set()
+    if not user.is_admin:
+        wanted &= set(user.teams.values_list("pk", flat=True))
+    pool = Agent.objects.filter(is_active=True, teams__in=wanted).prefetch_related("teams").distinct()
+    pool = sorted(pool, key=lambda a: (a.first_name, a.username))
     out = {}
     for alert in rows:
-        teams = alert.agent.teams.values("pk")
-        pool = Agent.objects.filter(is_active=True, teams__in=teams).exclude(pk=alert.agent_id).distinct()
-        if not user.is_admin:
-            pool = pool.filter(teams__in=user.teams.values("pk"))
-        out[alert.pk] = list(pool.order_by("first_name", "username"))
+        shared = teams_of.get(alert.agent_id, set()) & wanted
+        out[alert.pk] = [a for a in pool if a.pk != alert.agent_id and {t.pk for t in a.teams.all()} & shared]
     return out
 
 

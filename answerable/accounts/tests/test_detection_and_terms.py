@@ -121,6 +121,8 @@ def test_the_alert_list_is_for_supervisors_of_the_agents_team(world, slow_with_a
     assert login(world.alice).get(reverse("avoidance_alerts")).status_code == 403
     page = login(world.sue).get(reverse("avoidance_alerts"))
     assert page.status_code == 200 and "Alice answers" in page.content.decode()
+    (pool,) = page.context["choices"].values()
+    assert world.carl in pool and world.bob not in pool and world.alice not in pool
     shipping_sup = make_agent("sam", role="supervisor", teams=(world.shipping,))
     assert "Alice answers" not in login(shipping_sup).get(reverse("avoidance_alerts")).content.decode()
     alert = AvoidanceAlert.objects.get()

@@ -138,6 +138,14 @@ def test_an_agent_sees_only_their_teams_share_of_an_account(world, acme, login, 
     assert "Parcel arrived damaged" not in response.content.decode()
 
 
+def test_the_ticket_panel_shows_cost_against_value_to_supervisors_only(world, acme, login, settings):
+    _traffic(world, acme, settings)
+    url = reverse("account_ticket_panel", args=[world.billing_ticket.pk])
+    with time_machine.travel(T0 + timedelta(days=1), tick=False):
+        assert "cost to serve 30" in login(world.sue).get(url).content.decode()  # her team's half hour x 60
+        assert "cost to serve" not in login(world.alice).get(url).content.decode()
+
+
 def test_accounts_and_customers_without_a_visible_ticket_are_404(world, acme, login):
     other = Organisation.objects.create(name="Globex")
     client = login(world.alice)
