@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "answerable.promises",
     "answerable.coach",
     "answerable.satisfaction",
+    "answerable.accounts",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,11 @@ MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 2525)
 
 # Attachments: refused over this size, and refused when their content contradicts a safe declared type.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+
+# Cost to serve (accounts): handling hours x the hourly cost + messages x the cost per message, in the
+# currency of the organisations' yearly values. Checked at start-up (accounts.checks).
+ACCOUNTS_HOURLY_COST = os.environ.get("ACCOUNTS_HOURLY_COST", "40")
+ACCOUNTS_COST_PER_MESSAGE = os.environ.get("ACCOUNTS_COST_PER_MESSAGE", "0")
 
 LOGGING = {
     "version": 1,
