@@ -21,12 +21,19 @@ def started_token(slug: str, now: datetime) -> str:
 class RequestForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200)
     email = forms.EmailField(label="Your email", help_text="We answer you here.")
-    needed = forms.CharField(label="What do you need?", max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+    needed = forms.CharField(
+        label="What do you need?", max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
+    )
     by_when = forms.DateField(
-        label="By when?", required=False, help_text="Optional.", widget=forms.DateInput(attrs={"type": "date"})
+        label="By when?",
+        required=False,
+        help_text="Optional.",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     budget = forms.CharField(label="Budget", max_length=100, required=False, help_text="Optional.")
-    order_number = forms.CharField(label="Order number", max_length=100, required=False, help_text="Optional.")
+    order_number = forms.CharField(
+        label="Order number", max_length=100, required=False, help_text="Optional."
+    )
     # The honeypot: hidden from people (CSS and aria-hidden), filled by form-filling scripts.
     website = forms.CharField(required=False, label="Leave this empty")
     started = forms.CharField(widget=forms.HiddenInput)
@@ -47,7 +54,9 @@ class RequestForm(forms.Form):
         value = self.cleaned_data.get("by_when")
         today = self.now.astimezone(ZoneInfo(self.portal.team.time_zone)).date()
         if value and value < today:
-            raise forms.ValidationError("That date has passed; choose today or a later day, or leave it empty.")
+            raise forms.ValidationError(
+                "That date has passed; choose today or a later day, or leave it empty."
+            )
         return value
 
     def clean(self) -> dict:
@@ -62,11 +71,15 @@ class RequestForm(forms.Form):
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             valid = False
         if not valid:
-            raise forms.ValidationError("This form was damaged on the way. Please check it and send it again.")
+            raise forms.ValidationError(
+                "This form was damaged on the way. Please check it and send it again."
+            )
         if self.now - shown_at < MIN_FILL:
             raise forms.ValidationError("That was very quick. Please check your request and send it again.")
         if self.now - shown_at > MAX_FILL:
-            raise forms.ValidationError("This form was open for a long time. Please check it and send it again.")
+            raise forms.ValidationError(
+                "This form was open for a long time. Please check it and send it again."
+            )
         return data
 
     spam = False
@@ -92,5 +105,9 @@ class ComplaintForm(forms.Form):
 
 class RatingForm(forms.Form):
     score = forms.ChoiceField(choices=[("good", "Good"), ("bad", "Bad")], widget=forms.RadioSelect)
-    comment = forms.CharField(label="Anything to add? (optional)", max_length=5_000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    comment = forms.CharField(
+        label="Anything to add? (optional)",
+        max_length=5_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

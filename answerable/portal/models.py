@@ -6,7 +6,6 @@ from django.db import models
 from answerable.customers.models import Customer
 from answerable.staff.models import Team
 
-
 RESERVED_SLUGS = {"sign-in", "sign-out", "enter", "requests", "rate"}
 
 

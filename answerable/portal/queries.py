@@ -92,10 +92,20 @@ def _ticket_of(customer: Customer, pk: int) -> Ticket:
     ticket = (
         Ticket.objects.filter(pk=pk, customer=customer)
         .select_related("team", "assignee")
-        .only("id", "customer_id", "subject", "status", "solved_at", "team__name", "team__time_zone", "assignee__first_name",
-              "assignee__last_name", "assignee__username")
+        .only(
+            "id",
+            "customer_id",
+            "subject",
+            "status",
+            "solved_at",
+            "team__name",
+            "team__time_zone",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+        )
         .first()
-    )  # fmt: skip
+    )
     if ticket is None:
         raise Http404("No such request")
     return ticket
@@ -108,10 +118,18 @@ def thread_for(customer: Customer, pk: int) -> Thread:
         .exclude(kind=Message.Kind.NOTE)
         .select_related("author")
         .prefetch_related("attachments")
-        .only("id", "kind", "text", "new_text", "created_at", "author__first_name", "author__last_name",
-              "author__username")
+        .only(
+            "id",
+            "kind",
+            "text",
+            "new_text",
+            "created_at",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+        )
         .order_by("created_at", "id")
-    )  # fmt: skip
+    )
     posts = [
         Post(
             mine=m.kind == Message.Kind.INBOUND,
@@ -124,7 +142,10 @@ def thread_for(customer: Customer, pk: int) -> Thread:
     ]
     promises = Promise.objects.filter(ticket=ticket, source__in=CUSTOMER_FACING, due_at__isnull=False)
     next_due = (
-        promises.filter(status=Promise.Status.OPEN).order_by("due_at").values_list("due_at", flat=True).first()
+        promises.filter(status=Promise.Status.OPEN)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
     )
     missed = None
     if next_due is None and ticket.status not in (Status.SOLVED, Status.CLOSED):
@@ -165,10 +186,12 @@ def _first_name(author: object, team_name: str) -> str:
 def attachment_for(customer: Customer, ticket_pk: int, attachment_pk: int) -> Attachment:
     """A file on one of the customer's own messages or our replies; never on a note."""
     found = (
-        Attachment.objects.filter(pk=attachment_pk, message__ticket_id=ticket_pk, message__ticket__customer=customer)
+        Attachment.objects.filter(
+            pk=attachment_pk, message__ticket_id=ticket_pk, message__ticket__customer=customer
+        )
         .filter(Q(message__kind=Message.Kind.INBOUND) | Q(message__kind=Message.Kind.OUTBOUND))
         .first()
-    )  # fmt: skip
+    )
     if found is None:
         raise Http404("No such file")
     return found

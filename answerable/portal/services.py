@@ -185,8 +185,9 @@ def reply(
     message_id = f"<portal-{key}@answerable.invalid>" if key else None
     try:
         with transaction.atomic():
-            return tickets.receive_message(ticket, sender=customer, text=text, files=files,
-                                           message_id=message_id, now=now)  # fmt: skip
+            return tickets.receive_message(
+                ticket, sender=customer, text=text, files=files, message_id=message_id, now=now
+            )
     except IntegrityError:
         existing = Message.objects.filter(message_id=message_id, ticket=ticket, sender=customer).first()
         if message_id is None or existing is None:
@@ -221,7 +222,9 @@ def get_back_by(ticket: Ticket, now: datetime) -> datetime:
     return ledger.calendar_for(ticket.team).add(now, window)
 
 
-def follow_up(ticket: Ticket, *, text: str, why: str, now: datetime, message: Message | None = None) -> Promise:
+def follow_up(
+    ticket: Ticket, *, text: str, why: str, now: datetime, message: Message | None = None
+) -> Promise:
     """A tracked promise that a person gets back to the customer, owned by the first of `people_for`, with a
     notification to each of them. The ledger's sweep warns and breaks it like any other promise; any reply
     to the customer keeps it."""

@@ -36,7 +36,8 @@ def send_login_link(link_id: int) -> bool:
         )
         mail.attach_alternative(
             f'<p>Hello,</p><p><a href="{escape(url)}">Open your requests</a></p>'
-            f"<p>The link works once, for {minutes} minutes. If you did not ask for it, ignore this email.</p>",
+            f"<p>The link works once, for {minutes} minutes. "
+            "If you did not ask for it, ignore this email.</p>",
             "text/html",
         )
         mail.send()

@@ -21,7 +21,14 @@ from answerable.customers.models import Customer
 from answerable.lib import clock
 from answerable.lib.attachments import AttachmentRejected
 from answerable.portal import queries, ratelimit, services
-from answerable.portal.forms import ComplaintForm, EmailForm, RatingForm, ReplyForm, RequestForm, started_token
+from answerable.portal.forms import (
+    ComplaintForm,
+    EmailForm,
+    RatingForm,
+    ReplyForm,
+    RequestForm,
+    started_token,
+)
 from answerable.portal.models import PortalSettings
 from answerable.satisfaction import services as satisfaction
 from answerable.tickets.models import Ticket
@@ -107,7 +114,9 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             ratelimit.allow("request-ip", _ip(request), limit=REQUESTS_PER_IP, window_seconds=HOUR)
             and ratelimit.allow("request-email", email, limit=REQUESTS_PER_EMAIL, window_seconds=HOUR)
         ):
-            form.add_error(None, "We have had many requests from you in the last hour. Please try again later.")
+            form.add_error(
+                None, "We have had many requests from you in the last hour. Please try again later."
+            )
             status = 429
         else:
             data = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "started")}
@@ -142,9 +151,13 @@ def request_sent(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(
         request,
         "portal/request_sent.html",
-        {"portal": portal, "zone": portal.team.time_zone, "reference": ticket.pk,
-         "expected": ticket.expected_response_at},
-    )  # fmt: skip
+        {
+            "portal": portal,
+            "zone": portal.team.time_zone,
+            "reference": ticket.pk,
+            "expected": ticket.expected_response_at,
+        },
+    )
 
 
 # --- signing in --------------------------------------------------------------------------------------------
@@ -187,8 +200,12 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
             return _render(request, "portal/enter.html", {"token": token})
         customer = services.use_link(token, now=now)
     except services.LinkInvalid as exc:
-        return _render(request, "portal/link_invalid.html", {"reason": exc.reason, "form": EmailForm()}, 410
-                       if exc.reason in ("expired", "used") else 400)  # fmt: skip
+        return _render(
+            request,
+            "portal/link_invalid.html",
+            {"reason": exc.reason, "form": EmailForm()},
+            410 if exc.reason in ("expired", "used") else 400,
+        )
     request.session.cycle_key()  # a new session id at sign-in: no fixation
     request.session[SESSION_KEY] = {
         "customer": customer.pk,
@@ -210,8 +227,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required
 def request_list(request: HttpRequest, customer: Customer) -> HttpResponse:
-    return _render(request, "portal/requests.html", {"customer_name": customer.name,
-                                                    "entries": queries.requests_of(customer)})  # fmt: skip
+    return _render(
+        request,
+        "portal/requests.html",
+        {"customer_name": customer.name, "entries": queries.requests_of(customer)},
+    )
 
 
 def _detail(
@@ -244,8 +264,14 @@ def reply(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            services.reply(ticket, customer, text=form.cleaned_data["text"], files=_files(request),
-                           key=form.cleaned_data["key"], now=clock.now())  # fmt: skip
+            services.reply(
+                ticket,
+                customer,
+                text=form.cleaned_data["text"],
+                files=_files(request),
+                key=form.cleaned_data["key"],
+                now=clock.now(),
+            )
         except AttachmentRejected as exc:
             form.add_error(None, f"{exc} Your reply was not sent yet: attach the files again and send.")
         except services.RequestClosed:
@@ -264,8 +290,9 @@ def rate(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, customer, pk, status=400)
     try:
-        satisfaction.rate_by_customer(ticket, form.cleaned_data["score"], comment=form.cleaned_data["comment"],
-                                      now=clock.now())  # fmt: skip
+        satisfaction.rate_by_customer(
+            ticket, form.cleaned_data["score"], comment=form.cleaned_data["comment"], now=clock.now()
+        )
     except satisfaction.NotRateable:
         messages.error(request, "This request is open again, so there is nothing to rate yet.")
     else:
@@ -281,12 +308,23 @@ def complain(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         promise = services.complain(ticket, form.cleaned_data["text"], now=clock.now())
-        return _render(request, "portal/complained.html", {"thread": thread, "zone": thread.time_zone,
-                                                           "due": promise.due_at,
-                                                           "follow_up": promise.ticket_id != ticket.pk})  # fmt: skip
+        return _render(
+            request,
+            "portal/complained.html",
+            {
+                "thread": thread,
+                "zone": thread.time_zone,
+                "due": promise.due_at,
+                "follow_up": promise.ticket_id != ticket.pk,
+            },
+        )
     status = 400 if request.method == "POST" else 200
-    return _render(request, "portal/complain.html", {"thread": thread, "zone": thread.time_zone,
-                                                     "form": form}, status=status)  # fmt: skip
+    return _render(
+        request,
+        "portal/complain.html",
+        {"thread": thread, "zone": thread.time_zone, "form": form},
+        status=status,
+    )
 
 
 @require_GET
@@ -294,8 +332,9 @@ def complain(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, customer: Customer, pk: int, attachment_id: int) -> FileResponse:
     """Downloads, never rendered: Content-Disposition attachment, nosniff, our stored type."""
     found = queries.attachment_for(customer, pk, attachment_id)
-    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.filename,
-                            content_type=found.content_type)  # fmt: skip
+    response = FileResponse(
+        found.file.open("rb"), as_attachment=True, filename=found.filename, content_type=found.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

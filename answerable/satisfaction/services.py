@@ -70,12 +70,16 @@ def rate_by_customer(ticket: Ticket, score: str, *, comment: str = "", now: date
     with transaction.atomic():
         ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
         before = (
-            Rating.objects.filter(ticket=ticket, solved_at=ticket.solved_at).values_list("score", flat=True).first()
+            Rating.objects.filter(ticket=ticket, solved_at=ticket.solved_at)
+            .values_list("score", flat=True)
+            .first()
         )
         rating = rate(ticket, score, comment=comment, now=now)
         if score == Rating.Score.BAD and before != Rating.Score.BAD:
             said = f': "{rating.comment[:150]}"' if rating.comment else ""
-            follow_up(ticket, text=f"Bad rating{said}: follow up with the customer", why="Bad rating", now=now)
+            follow_up(
+                ticket, text=f"Bad rating{said}: follow up with the customer", why="Bad rating", now=now
+            )
     return rating
 
 
@@ -118,7 +122,8 @@ def ticket_for_survey(token: str) -> Ticket:
 
 def send_survey(ticket_id: int, *, solved_at: datetime, now: datetime) -> bool:
     """Mail the survey for this solve, once, unless the ticket was reopened meanwhile or its customer's
-    address is a robot's (no-reply, mailer-daemon, our own). Records SURVEY_SENT once the mail is handed over."""
+    address is a robot's (no-reply, mailer-daemon, our own). Records SURVEY_SENT once the mail is handed
+    over."""
     from answerable.mail.outbox import team_address
     from answerable.portal.services import looks_like_a_person
 
@@ -144,7 +149,8 @@ def survey_mail(ticket: Ticket, address: str, *, sender: str) -> EmailMultiAlter
     good, bad = f"{base}?score=good", f"{base}?score=bad"
     greeting = f"Hello {ticket.customer.first_name}," if ticket.customer.first_name else "Hello,"
     text = (
-        f'{greeting}\n\nWe have solved your request "{ticket.subject}" ({ticket.reference}). How did we do?\n\n'
+        f'{greeting}\n\nWe have solved your request "{ticket.subject}" ({ticket.reference}).\n'
+        "How did we do?\n\n"
         f"Good: {good}\nBad: {bad}\n\nOne click is enough; you can add a comment on the next page.\n\n"
         f"If it is not solved, just reply to this email.\n\n{ticket.team.name}"
     )
@@ -159,7 +165,8 @@ def survey_mail(ticket: Ticket, address: str, *, sender: str) -> EmailMultiAlter
         },
     )
     mail.attach_alternative(
-        f"<p>{escape(greeting)}</p><p>We have solved your request “{escape(ticket.subject)}”. How did we do?</p>"
+        f"<p>{escape(greeting)}</p><p>We have solved your request “{escape(ticket.subject)}”.</p>"
+        "<p>How did we do?</p>"
         f'<p><a href="{escape(good)}">👍 Good</a> &nbsp; <a href="{escape(bad)}">👎 Bad</a></p>'
         "<p>If it is not solved, just reply to this email.</p>",
         "text/html",

@@ -19,18 +19,27 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ticket = services.ticket_for_survey(token)
     except services.SurveyLinkInvalid as exc:
-        return render(request, "portal/survey_invalid.html", {"reason": exc.reason}, status=410
-                      if exc.reason != "invalid" else 400)  # fmt: skip
-    current = Rating.objects.filter(ticket=ticket, solved_at=ticket.solved_at).values("score", "comment").first()
+        return render(
+            request,
+            "portal/survey_invalid.html",
+            {"reason": exc.reason},
+            status=410 if exc.reason != "invalid" else 400,
+        )
+    current = (
+        Rating.objects.filter(ticket=ticket, solved_at=ticket.solved_at).values("score", "comment").first()
+    )
     context = {"token": token, "subject": ticket.subject, "team": ticket.team.name, "rated": current}
     if request.method == "GET":
         score = request.GET.get("score")
-        initial = {"score": score if score in Rating.Score.values else (current or {}).get("score"),
-                   "comment": (current or {}).get("comment", "")}  # fmt: skip
+        initial = {
+            "score": score if score in Rating.Score.values else (current or {}).get("score"),
+            "comment": (current or {}).get("comment", ""),
+        }
         return render(request, "portal/survey.html", {**context, "form": RatingForm(initial=initial)})
     form = RatingForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/survey.html", {**context, "form": form}, status=400)
-    rating = services.rate_by_customer(ticket, form.cleaned_data["score"], comment=form.cleaned_data["comment"],
-                                       now=clock.now())  # fmt: skip
+    rating = services.rate_by_customer(
+        ticket, form.cleaned_data["score"], comment=form.cleaned_data["comment"], now=clock.now()
+    )
     return render(request, "portal/survey_thanks.html", {**context, "rating": rating.score})

@@ -220,8 +220,8 @@ def test_ticket_page_query_count_does_not_grow_with_the_thread(
         services.add_note(ticket, agent=world.carl, text=f"Note {i}", now=T0 + timedelta(minutes=i))
     client.force_login(world.alice)
     # session, user, ticket, presence (get/update), thread, attachments, flags, history, events, emails,
-    # macros, agents, others present, tags, open promises, SLA policy, unread promise warnings
-    with django_assert_max_num_queries(19):
+    # macros, agents, others present, tags, open promises, SLA policy, unread promise warnings, ratings
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("ticket", args=[ticket.pk])).status_code == 200
 
 

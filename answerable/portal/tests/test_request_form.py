@@ -37,7 +37,10 @@ def test_a_request_opens_a_web_ticket_acknowledged_like_email_and_shows_referenc
     assert "Needed by: Friday 20 March 2026" in first.text and "Order number: PO-7781" in first.text
     assert Event.objects.get(ticket=ticket, kind=Event.Kind.CREATED).data == {"channel": "web"}
     ack = ticket.messages.get(kind=Message.Kind.OUTBOUND, automatic=True)
-    assert ticket.expected_response_at is not None and Event.objects.filter(kind=Event.Kind.ACKNOWLEDGED).exists()
+    assert (
+        ticket.expected_response_at is not None
+        and Event.objects.filter(kind=Event.Kind.ACKNOWLEDGED).exists()
+    )
     assert [m.to for m in mailoutbox] == [["nora@field.example"]] and mailoutbox[0].body == ack.text
     page = client.get(response.url).content.decode()
     assert f"<strong>{ticket.pk}</strong>" in page and "You will hear from us by" in page
@@ -54,7 +57,10 @@ def test_budget_is_asked_only_where_the_team_asks_for_it(client, clock, billing_
     billing_form.asks_for_budget = True
     billing_form.save()
     client.post(URL, fill(client, clock, budget="about 2,000 EUR"))
-    assert "Budget: about 2,000 EUR" in Message.objects.get(kind=Message.Kind.INBOUND, sender__name="Nora Field").text
+    assert (
+        "Budget: about 2,000 EUR"
+        in Message.objects.get(kind=Message.Kind.INBOUND, sender__name="Nora Field").text
+    )
 
 
 def test_a_team_without_a_form_is_404(client, world):
@@ -148,5 +154,7 @@ def test_the_form_page_uses_the_customers_words(client, billing_form):
 
 def test_the_date_in_the_text_is_the_customers_date(client, clock, billing_form):
     client.post(URL, fill(client, clock, by_when=date(2026, 12, 24).isoformat()))
-    assert "Needed by: Thursday 24 December 2026" in Message.objects.get(kind=Message.Kind.INBOUND,
-                                                                       sender__name="Nora Field").text
+    assert (
+        "Needed by: Thursday 24 December 2026"
+        in Message.objects.get(kind=Message.Kind.INBOUND, sender__name="Nora Field").text
+    )

@@ -112,7 +112,9 @@ def test_notes_and_agent_only_data_never_reach_the_page(client, clock, world, si
     customer.organisation = org
     customer.notes = "CUSTOMER-SECRET"
     customer.save()
-    TermsFlag.objects.create(organisation=org, kind="credit_hold", reason="FLAG-SECRET", set_by=world.sue, set_at=NOW)
+    TermsFlag.objects.create(
+        organisation=org, kind="credit_hold", reason="FLAG-SECRET", set_by=world.sue, set_at=NOW
+    )
     tickets.assign(ticket, world.alice, actor=world.alice, now=NOW)
     tickets.add_note(ticket, agent=world.carl, text="NOTE-SECRET", now=NOW)
     tickets.set_tags(ticket, ["TAG-SECRET"], actor=world.alice, now=NOW)
@@ -120,13 +122,24 @@ def test_notes_and_agent_only_data_never_reach_the_page(client, clock, world, si
     sign_in_as("ana@acme.example")
     html = client.get(reverse("portal:request", args=[ticket.pk])).content.decode()
     assert "We are on it." in html and "Alice" in html
-    for secret in ("NOTE-SECRET", "CUSTOMER-SECRET", "ORG-SECRET", "FLAG-SECRET", "tag-secret", "48000", "48,000",
-                   "carl", "alice@staff.example"):
+    for secret in (
+        "NOTE-SECRET",
+        "CUSTOMER-SECRET",
+        "ORG-SECRET",
+        "FLAG-SECRET",
+        "tag-secret",
+        "48000",
+        "48,000",
+        "carl",
+        "alice@staff.example",
+    ):
         assert secret.lower() not in html.lower(), secret
     assert banned_words_in(html) == []
 
 
-def test_a_staff_login_opens_no_portal_page_and_a_portal_session_no_console_page(client, clock, world, sign_in_as):
+def test_a_staff_login_opens_no_portal_page_and_a_portal_session_no_console_page(
+    client, clock, world, sign_in_as
+):
     client.force_login(world.ada)
     assert client.get(REQUESTS).status_code == 302
     assert client.get(reverse("portal:request", args=[world.billing_ticket.pk])).status_code == 302
@@ -147,7 +160,9 @@ def test_a_portal_session_ends_after_its_time_and_on_sign_out(client, clock, wor
     assert client.get(REQUESTS).status_code == 302
 
 
-def test_links_are_rate_limited_per_address(client, clock, world, django_capture_on_commit_callbacks, mailoutbox):
+def test_links_are_rate_limited_per_address(
+    client, clock, world, django_capture_on_commit_callbacks, mailoutbox
+):
     for _ in range(5):
         assert ask_link(client, "ana@acme.example", django_capture_on_commit_callbacks).status_code == 200
     assert ask_link(client, "ana@acme.example", django_capture_on_commit_callbacks).status_code == 429
