@@ -151,7 +151,7 @@ def survey_mail(ticket: Ticket, address: str, *, sender: str) -> EmailMultiAlter
     text = (
         f'{greeting}\n\nWe have solved your request "{ticket.subject}" ({ticket.reference}).\n'
         "How did we do?\n\n"
-        f"Good: {good}\nBad: {bad}\n\nOne click is enough; you can add a comment on the next page.\n\n"
+        f"Good: {good}\nBad: {bad}\n\nOne click is enough; you can add a comment after.\n\n"
         f"If it is not solved, just reply to this email.\n\n{ticket.team.name}"
     )
     mail = EmailMultiAlternatives(

@@ -1,8 +1,9 @@
 """The survey page the emailed links open: no login, the signed link is the key to one solve of one ticket.
 
-GET never records anything: mail scanners and link previews fetch every link in a message, and must not
-rate on the customer's behalf. It shows the choice from the link, ready to send with one press, with room
-for a comment (docs/decisions/0009-surveys.md)."""
+GET never records anything by itself: mail scanners and link previews fetch every link in a message. The
+page carries the choice from the link in a form that a line of script sends at once for the person who
+clicked (one click); without script, one press sends it. The answer page then takes an optional comment
+(docs/decisions/0009-surveys.md)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -35,11 +36,15 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             "score": score if score in Rating.Score.values else (current or {}).get("score"),
             "comment": (current or {}).get("comment", ""),
         }
-        return render(request, "portal/survey.html", {**context, "form": RatingForm(initial=initial)})
+        auto = score in Rating.Score.values and not current
+        return render(
+            request, "portal/survey.html", {**context, "form": RatingForm(initial=initial), "auto": auto}
+        )
     form = RatingForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/survey.html", {**context, "form": form}, status=400)
     rating = services.rate_by_customer(
         ticket, form.cleaned_data["score"], comment=form.cleaned_data["comment"], now=clock.now()
     )
-    return render(request, "portal/survey_thanks.html", {**context, "rating": rating.score})
+    form = RatingForm(initial={"score": rating.score, "comment": rating.comment})
+    return render(request, "portal/survey_thanks.html", {**context, "rating": rating, "form": form})

@@ -105,6 +105,9 @@ def test_the_link_shows_the_choice_without_recording_it_and_one_press_records(
     assert page.status_code == 200 and re.search(r'value="bad"[^>]*checked', html)
     assert not re.search(r'value="good"[^>]*checked', html)
     assert not Rating.objects.exists()  # a link scanner's GET records nothing
+    assert "data-auto-submit" in html and "requestSubmit()" in html  # a person's browser sends it at once
+    response = client.post(bad, {"score": "bad"})
+    assert "Add my comment" in response.content.decode()
     response = client.post(bad, {"score": "bad", "comment": "Took a week."})
     assert response.status_code == 200 and "A manager will" in response.content.decode()
     rating = Rating.objects.get()
@@ -115,7 +118,10 @@ def test_the_link_shows_the_choice_without_recording_it_and_one_press_records(
         world.alice,
         ticket.customer,
     )
-    assert Event.objects.filter(ticket=ticket, kind=Event.Kind.RATED).count() == 1
+    rated = Event.objects.filter(ticket=ticket, kind=Event.Kind.RATED).order_by("pk")
+    assert [e.data["changed"] for e in rated] == [False, True]  # the score, then the comment added
+    again = client.get(bad + "?score=good").content.decode()
+    assert "data-auto-submit" not in again and "You said: <strong>Bad</strong>" in again  # no silent change
 
 
 def test_a_tampered_survey_link_is_refused(client, world, solve, mailoutbox):
