@@ -39,6 +39,7 @@ MAX_FILES = 10
 # Requests per hour from one IP and for one address; sign-in links per hour likewise.
 REQUESTS_PER_IP, REQUESTS_PER_EMAIL = 10, 3
 LINKS_PER_IP, LINKS_PER_EMAIL = 20, 5
+COMPLAINTS_PER_CUSTOMER = 5
 HOUR = 3600
 
 
@@ -307,6 +308,18 @@ def complain(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
     thread = queries.thread_for(customer, pk)
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow(
+            "complaint", str(customer.pk), limit=COMPLAINTS_PER_CUSTOMER, window_seconds=HOUR
+        ):
+            form.add_error(
+                None, "We have your earlier messages, and a manager is on it. Please try again later."
+            )
+            return _render(
+                request,
+                "portal/complain.html",
+                {"thread": thread, "zone": thread.time_zone, "form": form},
+                status=429,
+            )
         promise = services.complain(ticket, form.cleaned_data["text"], now=clock.now())
         return _render(
             request,

@@ -110,3 +110,13 @@ def test_the_portal_page_sends_the_complaint_and_says_when_to_expect_an_answer(
 def test_nobody_is_never_the_answer_while_the_desk_has_an_active_agent(world):
     Agent.objects.exclude(pk=world.bob.pk).update(is_active=False)
     assert services.complain(world.billing_ticket, "Anyone?", now=NOW).owner == world.bob
+
+
+def test_complaints_from_one_customer_are_limited_per_hour(client, clock, world, sign_in_as):
+    sign_in_as("ana@acme.example")
+    url = reverse("portal:complain", args=[world.billing_ticket.pk])
+    for i in range(5):
+        assert client.post(url, {"text": f"Complaint {i}"}).status_code == 200
+    response = client.post(url, {"text": "Sixth"})
+    assert response.status_code == 429 and "Sixth" in response.content.decode()
+    assert Event.objects.filter(kind=Event.Kind.COMPLAINED).count() == 5
