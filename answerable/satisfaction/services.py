@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from answerable.lib import jobs, tokens
 from answerable.satisfaction.models import Rating
-from answerable.tickets.models import Event, Status, Ticket
+from answerable.tickets.models import Event, Message, Status, Ticket
 
 
 class NotRateable(Exception):
@@ -24,6 +24,7 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
         raise ValueError(f"unknown score {score!r}")
     if ticket.solved_at is None:
         raise NotRateable(f"ticket #{ticket.pk} has not been solved")
+    agent_id = ticket.assignee_id or _last_replier(ticket)
     with transaction.atomic():
         rating, created = Rating.objects.update_or_create(
             ticket=ticket,
@@ -31,7 +32,7 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
             defaults={
                 "customer_id": ticket.customer_id,
                 "organisation_id": ticket.customer.organisation_id,
-                "agent_id": ticket.assignee_id,
+                "agent_id": agent_id,
                 "score": score,
                 "comment": comment.strip(),
                 "updated_at": now,
@@ -39,7 +40,7 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
             create_defaults={
                 "customer_id": ticket.customer_id,
                 "organisation_id": ticket.customer.organisation_id,
-                "agent_id": ticket.assignee_id,
+                "agent_id": agent_id,
                 "score": score,
                 "comment": comment.strip(),
                 "created_at": now,
@@ -54,6 +55,16 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
             data={"score": score, "comment": rating.comment, "changed": not created},
         )
     return rating
+
+
+def _last_replier(ticket: Ticket) -> int | None:
+    """The agent who last wrote to the customer on an unassigned ticket: the person the rating is about."""
+    return (
+        ticket.messages.filter(kind=Message.Kind.OUTBOUND, automatic=False, author__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("author_id", flat=True)
+        .first()
+    )
 
 
 # --- the customer's side: rating with a follow-up, and the survey by email ---------------------------------

@@ -206,3 +206,15 @@ def test_an_open_request_has_nothing_to_rate(client, world, django_capture_on_co
     assert "How did we do?" not in client.get(reverse("portal:request", args=[ticket.pk])).content.decode()
     client.post(reverse("portal:rate", args=[ticket.pk]), {"score": "good"})
     assert not Rating.objects.exists()
+
+
+def test_an_unassigned_ticket_is_rated_for_the_agent_who_last_answered(
+    world, django_capture_on_commit_callbacks
+):
+    ticket = world.billing_ticket
+    tickets.reply(ticket, agent=world.carl, text="Looking.", now=NOW)
+    tickets.reply(
+        ticket, agent=world.alice, text="Fixed.", now=NOW + timedelta(minutes=5), status_after="solved"
+    )
+    ticket.refresh_from_db()
+    assert services.rate_by_customer(ticket, "good", now=NOW + timedelta(hours=1)).agent == world.alice
