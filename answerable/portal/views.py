@@ -5,6 +5,7 @@ it opens no console page, and a staff login opens no portal page.
 """
 
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -56,15 +57,17 @@ def _files(request: HttpRequest) -> list[IncomingFile]:
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"tz": _zone(request, context.get("zone")), **context}, status=status)
+    zone, known = _zone(request, context.get("zone"))
+    label = "your time" if known else f"{zone.replace('_', ' ')} time"
+    return render(request, template, {"tz": zone, "tz_label": label, **context}, status=status)
 
 
-def _zone(request: HttpRequest, fallback: str | None) -> str:
-    """The customer's zone from the browser (a cookie our page sets), else the team's, else UTC."""
-    import zoneinfo
-
+def _zone(request: HttpRequest, fallback: str | None) -> tuple[str, bool]:
+    """The customer's zone from the browser (a cookie our pages set) and True, else the team's (or UTC)."""
     zone = request.COOKIES.get("portal_tz", "")
-    return zone if zone in zoneinfo.available_timezones() else (fallback or "UTC")
+    if zone in zoneinfo.available_timezones():
+        return zone, True
+    return fallback or "UTC", False
 
 
 # --- the portal session ------------------------------------------------------------------------------------

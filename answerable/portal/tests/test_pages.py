@@ -43,10 +43,10 @@ def test_times_show_in_the_browsers_zone_else_the_teams(client, clock, world, si
     tickets.acknowledge(ticket, now=NOW)
     sign_in_as("ana@acme.example")
     url = reverse("portal:request", args=[ticket.pk])
-    assert "UTC" in client.get(url).content.decode()
+    assert "(UTC time)" in client.get(url).content.decode()  # the team's zone, said as such
     client.cookies["portal_tz"] = "Asia/Tokyo"
     html = client.get(url).content.decode()
-    assert "Asia/Tokyo" in html
+    assert "Asia/Tokyo" in html and "(your time)" in html
     client.cookies["portal_tz"] = "Not/AZone"
     assert "Not/AZone" not in client.get(url).content.decode()
 
@@ -57,3 +57,4 @@ def test_every_field_has_a_label(client, billing_form):
     ids = [re.search(r'\bid="([^"]+)"', f).group(1) for f in fields if 'type="hidden"' not in f]
     labels = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
     assert ids and all(i in labels for i in ids), (ids, labels)
+    assert 'aria-describedby="id_email_helptext"' in html and 'id="id_email_helptext"' in html
