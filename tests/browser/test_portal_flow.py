@@ -90,7 +90,7 @@ def test_a_customer_asks_signs_in_replies_and_rates(live_server, world, page, br
         (ticket.pk, "good", world.alice.pk)
     ]
     page.get_by_label("Anything to add? (optional)").fill("Quick and friendly.")
-    page.get_by_role("button", name="Add my comment").click()
+    page.get_by_role("button", name="Send my comment").click()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     assert Rating.objects.get().comment == "Quick and friendly."
     screenshot("portal-rated")
