@@ -178,7 +178,7 @@ def survey_mail(ticket: Ticket, address: str, *, sender: str) -> EmailMultiAlter
     mail.attach_alternative(
         f"<p>{escape(greeting)}</p><p>We have solved your request “{escape(ticket.subject)}”.</p>"
         "<p>How did we do?</p>"
-        f'<p><a href="{escape(good)}">👍 Good</a> &nbsp; <a href="{escape(bad)}">👎 Bad</a></p>'
+        f'<p><a href="{escape(good)}">Good</a> &nbsp; <a href="{escape(bad)}">Bad</a></p>'
         "<p>If it is not solved, just reply to this email.</p>",
         "text/html",
     )

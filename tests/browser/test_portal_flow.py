@@ -94,4 +94,8 @@ def test_a_customer_asks_signs_in_replies_and_rates(live_server, world, page, br
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     assert Rating.objects.get().comment == "Quick and friendly."
     screenshot("portal-rated")
+    page.goto(f"{live_server.url}/help/requests/{ticket.pk}/")
+    expect(page.get_by_role("button", name="Good")).to_have_attribute("aria-pressed", "true")
+    shoot_variants(browser, page, page.url, "portal-solved")
+    shoot_variants(browser, page, f"{live_server.url}/help/billing/", "portal-form")
     assert page.js_errors == []
