@@ -112,10 +112,14 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
         return _render(request, "portal/request_form.html", {**context, "form": form})
     form = RequestForm(request.POST, portal=portal, now=now)
     status = 400
-    if form.is_valid():
+    # Every attempt counts against the IP, refused ones too, so a script that keeps failing is stopped.
+    ip_allowed = ratelimit.allow("request-ip", _ip(request), limit=REQUESTS_PER_IP, window_seconds=HOUR)
+    if not form.is_valid():
+        status = 400 if ip_allowed else 429
+    else:
         email = form.cleaned_data["email"]
         if not (
-            ratelimit.allow("request-ip", _ip(request), limit=REQUESTS_PER_IP, window_seconds=HOUR)
+            ip_allowed
             and ratelimit.allow("request-email", email, limit=REQUESTS_PER_EMAIL, window_seconds=HOUR)
         ):
             form.add_error(

@@ -158,3 +158,10 @@ def test_the_date_in_the_text_is_the_customers_date(client, clock, billing_form)
         "Needed by: Thursday 24 December 2026"
         in Message.objects.get(kind=Message.Kind.INBOUND, sender__name="Nora Field").text
     )
+
+
+def test_refused_attempts_count_against_the_ip_too(client, clock, billing_form):
+    for _ in range(10):
+        assert client.post(URL, fill(client, clock, website="http://spam.example")).status_code == 400
+    assert client.post(URL, fill(client, clock)).status_code == 429
+    assert not Ticket.objects.filter(customer__emails__address="nora@field.example").exists()
