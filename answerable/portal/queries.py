@@ -38,13 +38,15 @@ class Entry:
     last_activity_at: datetime
 
 
-def requests_of(customer: Customer) -> list[Entry]:
-    rows = (
+def requests_of(customer: Customer) -> tuple[list[Entry], bool]:
+    """The customer's requests, latest activity first, and whether there are more than LIST_LIMIT."""
+    rows = list(
         Ticket.objects.filter(customer=customer)
         .only("id", "subject", "status", "created_at", "last_activity_at")
-        .order_by("-last_activity_at", "-id")[:LIST_LIMIT]
+        .order_by("-last_activity_at", "-id")[: LIST_LIMIT + 1]
     )
-    return [Entry(t.pk, t.subject, state_of(t.status), t.created_at, t.last_activity_at) for t in rows]
+    entries = [Entry(t.pk, t.subject, state_of(t.status), t.created_at, t.last_activity_at) for t in rows]
+    return entries[:LIST_LIMIT], len(entries) > LIST_LIMIT
 
 
 @dataclass(frozen=True)

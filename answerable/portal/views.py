@@ -235,11 +235,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required
 def request_list(request: HttpRequest, customer: Customer) -> HttpResponse:
-    return _render(
-        request,
-        "portal/requests.html",
-        {"customer_name": customer.name, "entries": queries.requests_of(customer)},
-    )
+    entries, more = queries.requests_of(customer)
+    context = {"customer_name": customer.name, "entries": entries, "more": more, "limit": queries.LIST_LIMIT}
+    return _render(request, "portal/requests.html", context)
 
 
 def _detail(
