@@ -8,6 +8,7 @@ kept it commit together.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -253,21 +254,67 @@ def _close(
     now: datetime,
     actor: Agent | None,
     **data: object,
-) -> int:
-    closed = 0
+) -> list[Promise]:
+    closed = []
     for promise in promises:
         if Promise.objects.filter(pk=promise.pk, status=Promise.Status.OPEN).update(
             status=status, closed_at=now
         ):
             _event(promise.ticket, event, promise, actor=actor, now=now, **data)
-            closed += 1
+            closed.append(promise)
+    if closed and status == Promise.Status.KEPT:
+        _recovery().on_promises_settled([p.pk for p in closed], kept=True, now=now)
     return closed
+
+
+def _recovery() -> "ModuleType":
+    """Service recovery follows the ledger's outcomes. Imported late: it imports this module."""
+    from answerable.tickets import recovery
+
+    return recovery
 
 
 @transaction.atomic
 def mark_delivered(promise: Promise, *, actor: Agent, now: datetime) -> bool:
     return bool(
         _close([promise], Promise.Status.KEPT, Event.Kind.PROMISE_KEPT, now=now, actor=actor, delivered=True)
+    )
+
+
+@transaction.atomic
+def mark_checked(promise: Promise, *, actor: Agent, now: datetime) -> bool:
+    """A follow-up check was done: the agent checked with the customer that the fix held."""
+    return bool(
+        _close([promise], Promise.Status.KEPT, Event.Kind.PROMISE_KEPT, now=now, actor=actor, checked=True)
+    )
+
+
+def set_owner(promise: Promise, owner: Agent | None) -> None:
+    """Who is warned about the promise (an escalation handed back returns it to the escalating agent)."""
+    Promise.objects.filter(pk=promise.pk).update(owner=owner)
+
+
+DEFAULT_GET_BACK = timedelta(hours=8)
+
+
+def get_back_due(ticket: Ticket, *, now: datetime) -> datetime:
+    """When to get back to the customer by, if the agent names no time: the policy's next-response target
+    (else its first-response target), else one business day of 8 hours, on the team's calendar."""
+    policy = policy_for(ticket)
+    window = (policy.next_response or policy.first_response) if policy else None
+    return calendar_for(ticket.team).add(now, window or DEFAULT_GET_BACK)
+
+
+def notify_escalation(promise: Promise, agents: Iterable[Agent], *, text: str, now: datetime) -> None:
+    """Tell the people an escalation waits on, in the console (and by email if they wish)."""
+    _notify(
+        [
+            Notification(
+                agent=a, promise=promise, kind=Notification.Kind.ESCALATED, created_at=now, text=text
+            )
+            for a in agents
+            if a.is_active
+        ]
     )
 
 
@@ -307,6 +354,7 @@ def reset(
     if promise.status == Promise.Status.OPEN:
         promise.status = Promise.Status.RESET
         promise.closed_at = now
+        _recovery().on_promises_settled([promise.pk], kept=False, now=now)
     promise.replaced_by = new
     promise.save(update_fields=["status", "closed_at", "replaced_by"])
     _event(
@@ -402,6 +450,7 @@ def _break_due(now: datetime, batch: int) -> int:
             for p in due
         )
         _notify_about(due, Notification.Kind.BROKEN, now=now, with_supervisors=True)
+        _recovery().on_promises_broken(due, now=now)
     return len(due)
 
 
@@ -497,6 +546,7 @@ def replace(old_id: int, *, ticket: Ticket, made: list[Promise], actor: Agent, n
     if old.status == Promise.Status.OPEN:
         old.status = Promise.Status.RESET
         old.closed_at = now
+        _recovery().on_promises_settled([old.pk], kept=False, now=now)
     old.replaced_by = new
     old.save(update_fields=["status", "closed_at", "replaced_by"])
     _event(
