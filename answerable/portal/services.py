@@ -19,17 +19,15 @@ from answerable.mail.ingest import should_acknowledge
 from answerable.mail.parse import ParsedMail
 from answerable.portal.models import LoginLink
 from answerable.promises import services as ledger
-from answerable.promises.models import Notification, Promise
+from answerable.promises.models import Promise
 from answerable.staff.models import Agent, Team
+from answerable.tickets import recovery
 from answerable.tickets import services as tickets
-from answerable.tickets.models import Event, Message, Status, Ticket
+from answerable.tickets.models import Message, Status, Ticket
 from answerable.tickets.services import IncomingFile
 
 LINK_TTL = timedelta(minutes=30)
 SESSION_TTL = timedelta(hours=12)
-# Business time within which a person gets back to a complaint or a bad rating, at most (a team's SLA for a
-# first response applies when it is shorter).
-GET_BACK_WITHIN = timedelta(hours=4)
 _LINK_SALT = "answerable.portal.login-link"
 
 
@@ -215,52 +213,43 @@ def people_for(ticket: Ticket) -> list[Agent]:
     return []
 
 
-def get_back_by(ticket: Ticket, now: datetime) -> datetime:
-    """Within the team's first-response target or GET_BACK_WITHIN, whichever is shorter, in business time."""
-    policy = ledger.policy_for(ticket)
-    window = min(policy.first_response, GET_BACK_WITHIN) if policy else GET_BACK_WITHIN
-    return ledger.calendar_for(ticket.team).add(now, window)
+def notify(ticket: Ticket, promise: Promise, *, why: str, now: datetime) -> list[Agent]:
+    """Tell `people_for(ticket)` about the promise, in the console (and by email if they wish)."""
+    people = people_for(ticket)
+    when = f" Get back by {promise.due_at:%a %H:%M %Z}." if promise.due_at else ""
+    ledger.notify_escalation(
+        promise, people, text=f"{why}: #{ticket.pk} {ticket.customer.name}.{when}", now=now
+    )
+    return people
 
 
 def follow_up(
     ticket: Ticket, *, text: str, why: str, now: datetime, message: Message | None = None
 ) -> Promise:
-    """A tracked promise that a person gets back to the customer, owned by the first of `people_for`, with a
-    notification to each of them. The ledger's sweep warns and breaks it like any other promise; any reply
-    to the customer keeps it."""
+    """A tracked promise that a person gets back to the customer, owned by the first of `people_for` (the
+    team's supervisor), due on the ledger's get-back time, with a notification to each of them. The sweep
+    warns and breaks it like any other promise; any reply to the customer keeps it."""
     people = people_for(ticket)
-    due = get_back_by(ticket, now)
     promise = ledger.record(
         ticket,
         text=text,
         source=Promise.Source.ESCALATION,
         kind=Promise.Kind.GET_BACK,
-        due_at=due,
+        due_at=ledger.get_back_due(ticket, now=now),
         now=now,
         owner=people[0] if people else None,
         message=message,
     )
-    # Notification has no kind for this yet (its kinds are the sweep's): "at risk" is the honest nearest.
-    ledger._notify(
-        [
-            Notification(
-                agent=person,
-                promise=promise,
-                kind=Notification.Kind.AT_RISK,
-                created_at=now,
-                text=f"{why}: #{ticket.pk} {ticket.customer.name}. Get back by {due:%a %H:%M %Z}",
-            )
-            for person in people
-        ]
-    )
+    notify(ticket, promise, why=why, now=now)
     return promise
 
 
 @transaction.atomic
 def complain(ticket: Ticket, text: str, *, now: datetime) -> Promise:
     """The customer asks for a manager. Their words are stored as their message on the request (on a
-    follow-up request if it is closed), the complaint is recorded, and a person is asked to get back in
-    business time: a tracked promise, with the team's supervisors notified."""
+    follow-up request if it is closed); `tickets.recovery.complaint` records the complaint, starts the
+    service recovery and tracks answering it as a promise; the team's supervisors (see `people_for`) are
+    notified of that promise. Returns it, for its due time."""
     text = text.strip()
     if not text:
         raise ValueError("Say what went wrong, so the person who reads it can act.")
@@ -274,11 +263,20 @@ def complain(ticket: Ticket, text: str, *, now: datetime) -> Promise:
             now=now,
             channel="web",
         )
-        message = ticket.first_message
     else:
-        message = tickets.receive_message(ticket, sender=ticket.customer, text=text, now=now)
-        ticket.refresh_from_db(fields=["status", "assignee"])
-    Event.objects.create(
-        ticket=ticket, kind=Event.Kind.COMPLAINED, actor=None, at=now, data={"message": message.pk}
+        tickets.receive_message(ticket, sender=ticket.customer, text=text, now=now)
+    recovery.complaint(ticket, text, now=now)
+    promise = (
+        Promise.objects.filter(
+            ticket=ticket,
+            status=Promise.Status.OPEN,
+            source=Promise.Source.RECOVERY,
+            kind=Promise.Kind.GET_BACK,
+        )
+        .order_by("-created_at", "-id")
+        .first()
     )
-    return follow_up(ticket, text=f"Complaint: {text[:200]}", why="Complaint", now=now, message=message)
+    if promise is None:  # the recovery keeps no get-back promise (a change there): still reach a person
+        return follow_up(ticket, text=f"Complaint: {text[:200]}", why="Complaint", now=now)
+    notify(ticket, promise, why="Complaint", now=now)
+    return promise
