@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "answerable.coach",
     "answerable.satisfaction",
     "answerable.accounts",
+    "answerable.portal",
 ]
 
 MIDDLEWARE = [

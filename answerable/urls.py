@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("answerable.console.urls")),
     path("", include("answerable.promises.urls")),
     path("", include("answerable.accounts.urls")),
+    path("", include("answerable.portal.urls")),
 ]  # fmt: skip

@@ -424,6 +424,10 @@ def _set_status_fields(ticket: Ticket, status: str, *, actor: Agent | None, now:
         ticket.waiting_since = None  # nobody waits on a solved ticket; a new message starts a new wait
     else:
         ticket.solved_at = None
+    if status == Status.SOLVED:  # the satisfaction survey, sent once this commits
+        from answerable.satisfaction.services import on_solved
+
+        on_solved(ticket, now=now)
 
 
 @transaction.atomic

@@ -221,8 +221,9 @@ def test_ticket_page_query_count_does_not_grow_with_the_thread(
     client.force_login(world.alice)
     # session, user, ticket, presence (get/update), thread, attachments, flags, history, events, emails,
     # macros, agents, others present, tags, open promises, SLA policy, unread promise warnings,
-    # open escalations, service recovery, escalation targets (supervisors and admins), second-tier teams
-    with django_assert_max_num_queries(23):
+    # open escalations, service recovery, escalation targets (supervisors and admins), second-tier teams,
+    # ratings
+    with django_assert_max_num_queries(24):
         assert client.get(reverse("ticket", args=[ticket.pk])).status_code == 200
 
 
