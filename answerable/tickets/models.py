@@ -146,6 +146,8 @@ class Message(models.Model):
             models.Index(
                 fields=["next_attempt_at"], condition=Q(delivery="queued"), name="message_outbox_due"
             ),
+            # accounts.services.detect_avoidance and the insights reports: a period's messages.
+            models.Index(fields=["created_at"], name="message_created"),
         ]
         constraints = [
             # The same mail delivered twice is stored once (mail ingestion, threading by Message-ID).
