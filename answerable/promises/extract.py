@@ -6,7 +6,8 @@ party acting for it. Clauses are dropped when they are questions, quoted, hedged
 negated, conditional on a wish ("I wish I could tell you it will arrive"), embedded in a question ("you asked
 whether it will be back"), idioms ("I'll be honest"), or the customer's own actions ("you'll send the form").
 
-Due times follow the phrase families of the labelling rules in shared/eval/README.md: weekdays and "tomorrow"
+Absolute dates are read by dateutil's parser. Due times follow the phrase families of the labelling rules in
+shared/eval/README.md: weekdays and "tomorrow"
 at the end of business, "morning"/"first thing" at noon, clock times as given, windows at their end,
 elapsed minutes and hours across daylight-saving changes, business days on the team's calendar, calendar days
 and weeks, "next week", "the 15th", dates, "end of the month"; vague or event-tied wording has no due time.
@@ -22,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
 
 from answerable.lib.business_hours import WEEKDAYS, BusinessCalendar
 
@@ -566,14 +569,15 @@ def _date_of(m: re.Match[str], today: date, sent: datetime, cal: BusinessCalenda
                         return d
                 y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
             return None
-        day = int(m.group("d1") or m.group("d2"))
-        month = _MONTHS[(m.group("m1") or m.group("m2"))[:3].lower()]
-        year_text = m.group("y1") or m.group("y2")
-        if year_text:
-            return date(int(year_text), month, day)
-        d = date(today.year, month, day)
-        return d if d >= today else date(today.year + 1, month, day)
-    except ValueError:
+        # "12th of March 2027", "March 12", "Friday 12 March": the date words themselves go to dateutil's
+        # parser; the rule only decides that a year left out means the next such date.
+        start = m.start("d1") if m.group("d1") else m.start("m2")
+        words = re.sub(r"(?<=\d)(st|nd|rd|th)\b|\bof\b|,", " ", m.string[start : m.end()])
+        parsed = dateutil_parser.parse(words, default=datetime(today.year, today.month, 1, tzinfo=UTC)).date()
+        if m.group("y1") or m.group("y2") or parsed >= today:
+            return parsed
+        return parsed.replace(year=parsed.year + 1)
+    except (ValueError, OverflowError):
         return None
 
 
