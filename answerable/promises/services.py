@@ -451,7 +451,44 @@ def _break_due(now: datetime, batch: int) -> int:
         )
         _notify_about(due, Notification.Kind.BROKEN, now=now, with_supervisors=True)
         _recovery().on_promises_broken(due, now=now)
+        auto = list(
+            Promise.objects.filter(
+                pk__in=[p.pk for p in due], source__in=TOLD_THE_CUSTOMER, ticket__team__auto_send_resets=True
+            ).values_list("pk", flat=True)
+        )
+        if auto:
+            from answerable.promises import tasks
+
+            jobs.enqueue_on_commit(tasks.send_resets, auto)
     return len(due)
+
+
+# Promises the customer heard (and so should hear about when broken): not internal notes, SLA targets the
+# customer was never told, or follow-up checks.
+TOLD_THE_CUSTOMER = (
+    Promise.Source.ACKNOWLEDGEMENT,
+    Promise.Source.REPLY,
+    Promise.Source.MACRO,
+    Promise.Source.ESCALATION,
+)
+
+
+def send_reset(promise: Promise, *, now: datetime) -> Message | None:
+    """For a team that opted in: send the reset message for a broken promise in its owner's name (else the
+    assignee's). Nothing is sent when no active agent can sign it, when the ticket is closed, or when the
+    promise is no longer broken (an agent reset it meanwhile); a second call sends nothing more."""
+    from answerable.tickets import services as ticket_services
+
+    ticket = promise.ticket
+    agent = next((a for a in (promise.owner, ticket.assignee) if a is not None and a.is_active), None)
+    if agent is None or promise.status != Promise.Status.BROKEN or ticket.status == Status.CLOSED:
+        return None
+    if not ticket.team.auto_send_resets:
+        return None
+    text, _ = reset_draft(promise, agent=agent, now=now, automatic=True)
+    return ticket_services.reply(
+        ticket, agent=agent, text=text, now=now, idempotency_key=f"auto-reset-{promise.pk}", resets=promise.pk
+    )
 
 
 def _notify_about(promises: list[Promise], kind: str, *, now: datetime, with_supervisors: bool) -> None:
@@ -498,9 +535,13 @@ def suggested_new_due(promise: Promise, *, now: datetime) -> datetime:
     return calendar.add(now, max(window, timedelta(hours=4)))
 
 
-def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, datetime]:
+def reset_draft(
+    promise: Promise, *, agent: Agent, now: datetime, automatic: bool = False
+) -> tuple[str, datetime]:
     """A message that owns the miss plainly, apologises, gives the new expectation with a date and says
-    what is being done. Never sent by itself: it opens in the composer for the agent to edit."""
+    what is being done. It opens in the composer for the agent to edit, unless the team opted in to have
+    it sent at once (`automatic`): then it says only what is true without an agent's edit, that the
+    owner and the team's supervisor have been alerted."""
     from zoneinfo import ZoneInfo
 
     ticket = promise.ticket
@@ -512,8 +553,13 @@ def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, 
         f"{'Hi ' + name if name else 'Hello'},\n\n"
         f"We told you{was} that {_as_clause(promise.text)}, and we did not keep that. "
         "I'm sorry: that's on us, and you should not have had to wait without hearing from us.\n\n"
-        "What we are doing now: [say what is being done].\n\n"
-        f"You will hear from me by {new_due.astimezone(zone):%A %-d %B, %H:%M} "
+        + (
+            "What we are doing now: your request is at the top of my list, and my team lead has been "
+            "told.\n\n"
+            if automatic
+            else "What we are doing now: [say what is being done].\n\n"
+        )
+        + f"You will hear from me by {new_due.astimezone(zone):%A %-d %B, %H:%M} "
         f"({ticket.team.time_zone} time) at the latest, with the result or a clear update.\n\n"
         f"{agent.display_name}"
     )

@@ -51,6 +51,11 @@ class Team(models.Model):
     coach_gate = models.BooleanField(
         default=False, help_text="Refuse to send replies with tone findings (otherwise agents confirm)."
     )
+    auto_send_resets = models.BooleanField(
+        default=False,
+        help_text="When a promise made to a customer breaks, send the reset message at once in the owner's "
+        "name (otherwise it waits in the console for an agent to edit and send).",
+    )
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="ISO country code for public holidays (the holidays package)."
     )
