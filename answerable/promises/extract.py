@@ -598,6 +598,13 @@ _PROGRESSIVE = re.compile(
     r"due\s+to\s+(?:arrive|be|reach|ship|land|go|leave))\b"
 )
 _PROMISE_TO = re.compile(r"\b(?:promise|commit|undertake|guarantee)\s+(?:to|that)\b")
+# "your chair ships within 10 business days", "it arrives on Friday": a lead time stated in the present for
+# this customer's own item; needs a concrete time and a subject that is theirs (not "orders ship in 2 days")
+_PRESENT_LEAD = re.compile(
+    r"\b(?:ships|arrives|dispatches|goes\s+out|leaves\s+(?:us|our\s+\w+)|(?:is|are)\s+(?:dispatched|shipped|"
+    r"delivered|posted))\b"
+)
+_OWN_ITEM = re.compile(r"(?i)^(?:(?:and|so|then),?\s+)?(?:your\b|this\b|it\b|they\b|each\s+of\s+your\b)")
 # "you can expect a call by Friday", or "Expect a call by Friday" opening a sentence (not "we expect")
 _EXPECT = re.compile(
     r"(?:\b[Yy]ou\s+(?:can|should|will|may)\s+|(?<![\w'\u2019] )\b)[Ee]xpect\s+"
@@ -769,6 +776,7 @@ def _anchors(s: str, lo: int, hi: int) -> list[_Anchor]:
     found += [_Anchor(m.start(), m.end(), "progressive") for m in _PROGRESSIVE.finditer(s, lo, hi)]
     found += [_Anchor(m.start(), m.end(), "promise") for m in _PROMISE_TO.finditer(s, lo, hi)]
     found += [_Anchor(m.start(), m.end(), "expect") for m in _EXPECT.finditer(s, lo, hi)]
+    found += [_Anchor(m.start(), m.end(), "present") for m in _PRESENT_LEAD.finditer(s, lo, hi)]
     found.sort(key=lambda a: (a.start, -(a.end - a.start)))
     out: list[_Anchor] = []
     for a in found:
@@ -931,7 +939,7 @@ def _judge(
     subject = pre.strip()
     adv = _ADVERBS.match(post)
     predicate = post[adv.end() :] if adv else post.lstrip()
-    if anchor.kind in ("progressive", "expect", "promise"):
+    if anchor.kind in ("progressive", "expect", "promise", "present"):
         predicate = s[anchor.start : end]  # the anchor words carry the verb
     if not inherited and not _acceptable(anchor, pre, post, predicate, subject):
         return None
@@ -942,7 +950,7 @@ def _judge(
     if not toks and not inherited:
         toks = _time_tokens(s, start, anchor.start)
     concrete = [t for t in toks if t.family in _CONCRETE]
-    if anchor.kind in ("progressive", "expect") and not concrete:
+    if anchor.kind in ("progressive", "expect", "present") and not concrete:
         return None
     moves = _SHOULD_OK.match(predicate) or _DELIVERY.match(predicate) or _GET_BACK.match(predicate)
     if anchor.kind == "should" and not inherited and not (toks and moves):
@@ -979,6 +987,8 @@ def _acceptable(anchor: _Anchor, pre: str, post: str, predicate: str, subject: s
         return bool(_SUBJECT_AGENT.search(pre))
     if anchor.kind == "expect":
         return True
+    if anchor.kind == "present":
+        return bool(_OWN_ITEM.match(subject))
     if anchor.kind == "progressive":
         if "booked" in predicate.lower():
             return not _SUBJECT_AGENT.search(pre)  # "we're booked for this week" is about us, not a promise

@@ -186,12 +186,15 @@ def _record_found(
     now: datetime,
     found: Iterable[PromiseDraft],
 ) -> list[Promise]:
-    """The promises a message made, owned by its author."""
+    """The promises a message made, owned by its author. A promise worded as in one of the team's macros
+    ("ships in 3-5 business days") is the macro's or product's lead time, and says so as its source."""
+    found = list(found)
+    canned = _macro_texts(ticket) if found and source == Promise.Source.REPLY else []
     return [
         record(
             ticket,
             text=d.text,
-            source=source,
+            source=Promise.Source.MACRO if any(_squash(d.text) in m for m in canned) else source,
             kind=d.kind,
             due_at=d.due_at,
             now=now,
@@ -201,6 +204,17 @@ def _record_found(
         )
         for d in found
     ]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _macro_texts(ticket: Ticket) -> list[str]:
+    from answerable.tickets.models import Macro
+
+    bodies = Macro.objects.filter(active=True, team__in=[ticket.team_id, None]).values_list("body", flat=True)
+    return [_squash(b) for b in bodies]
 
 
 def on_status(ticket: Ticket, *, old: str, new: str, actor: Agent | None, now: datetime) -> None:
