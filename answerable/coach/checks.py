@@ -23,6 +23,7 @@ try:  # the sentiment model ships inside its package; without it the coach runs 
 except ImportError:  # pragma: no cover - exercised by a test that hides the package
     SentimentIntensityAnalyzer = None
 
+from answerable.coach import tone_model
 from answerable.lib.business_hours import BusinessCalendar
 from answerable.promises.extract import calendar_from_spec, extract
 
@@ -61,6 +62,8 @@ def missing_models() -> list[str]:
         missing.append("vaderSentiment (sentiment for the empathy check)")
     if _people_parser() is None:
         missing.append("probablepeople (person or company names in sign-offs)")
+    if not tone_model.available():
+        missing.append("the tone model (answerable/coach/data/tone_model.json)")
     return missing
 
 
@@ -599,6 +602,24 @@ def _check_tone(draft: str) -> list[Finding]:
                 calm,
             )
         )
+    if not out and tone_model.score(body) >= tone_model.threshold():
+        # No phrase we know, but the whole reads as hostile to the model trained on labelled replies: point
+        # at the sentence that scores highest.
+        sents = [(a, b) for a, b in _sentences(body) if body[a:b].strip()]
+        if sents:
+            a, b = max(sents, key=lambda ab: tone_model.score(body[ab[0] : ab[1]]))
+            s, e = b0 + a, b0 + b
+            out.append(
+                Finding(
+                    "tone",
+                    s,
+                    e,
+                    draft[s:e].strip(),
+                    "The reply as a whole reads as curt, blaming or condescending (the coach's tone model); "
+                    "this sentence weighs most.",
+                    "Reread it as the customer: state the facts and what you will do, without judging them.",
+                )
+            )
     return out
 
 
