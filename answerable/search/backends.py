@@ -1,0 +1,131 @@
+"""The SQL that differs between SQLite (FTS5) and PostgreSQL (tsvector, pg_trgm). The services build one
+query shape around these pieces; everything here takes parameters, never pasted values.
+
+Conventions: `d` is search_document; a "hits" query yields (mid, s) with s lower = better; snippets mark
+matches with MARK_START/MARK_END, which the services turn into <mark> after escaping.
+"""
+
+from answerable.search.schema import TS_CONFIG
+from answerable.search.syntax import Term
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters: never markup, escaped with the text
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class SQLiteBackend:
+    vendor = "sqlite"
+
+    @staticmethod
+    def fts_query(terms: list[Term]) -> str:
+        """FTS5 query: every term a quoted string (its own tokens as a phrase), all required."""
+        return " ".join('"' + t.text.replace('"', '""') + '"' for t in terms)
+
+    def hits(self, words: list[Term]) -> tuple[str, list]:
+        # bm25 weights: a match in the ticket's description (subject, customer, tags) counts double.
+        # LIMIT -1 (no limit) keeps SQLite from flattening this into the grouping query, where bm25()
+        # cannot run.
+        return (
+            "SELECT rowid AS mid, bm25(search_fts, 1.0, 2.0) AS s FROM search_fts WHERE search_fts MATCH %s "
+            "LIMIT -1",
+            [self.fts_query(words)],
+        )
+
+    def cjk_condition(self, term: Term) -> tuple[str, list]:
+        """A document contains the CJK term. Trigram needs three characters; shorter terms scan the (few)
+        documents with CJK text."""
+        if len(term.text) >= 3:
+            return (
+                "d.id IN (SELECT rowid FROM search_cjk WHERE search_cjk MATCH %s)",
+                ['"' + term.text.replace('"', '""') + '"'],
+            )
+        return "(d.cjk AND (d.body || ' ' || d.meta) LIKE %s ESCAPE '\\')", [_like(term.text)]
+
+    def cjk_hits(self, term: Term) -> tuple[str, list]:
+        cond, params = self.cjk_condition(term)
+        return f"SELECT d.id AS mid, 0.0 AS s FROM search_document d WHERE {cond}", params
+
+    def cjk_documents(self, term: Term) -> tuple[str, list]:
+        cond, params = self.cjk_condition(term)
+        return f"SELECT d.id FROM search_document d WHERE {cond}", params
+
+    def word_documents(self, term: Term) -> tuple[str, list]:
+        """Documents with the (non-CJK) term, as (id) rows: for exclusions."""
+        return "SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [self.fts_query([term])]
+
+    @staticmethod
+    def score(expr: str) -> str:
+        return f"ROUND(MIN({expr}), 2)"
+
+    def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
+        """(ticket_id, message id, kind, snippet, s) of the documents matching `words`
+        among those `doc_filter` (on d) selects."""
+        return (
+            f"""SELECT d.ticket_id, d.id, d.kind,
+                snippet(search_fts, 0, '{MARK_START}', '{MARK_END}', '…', 24), bm25(search_fts, 1.0, 2.0)
+            FROM search_fts JOIN search_document d ON d.id = search_fts.rowid
+            WHERE search_fts MATCH %s AND search_fts.rowid IN (SELECT d.id FROM search_document d
+                WHERE {doc_filter})""",
+            [self.fts_query(words), *params],
+        )
+
+
+class PostgreSQLBackend:
+    vendor = "postgresql"
+
+    @staticmethod
+    def websearch(terms: list[Term]) -> str:
+        """The terms in websearch_to_tsquery's syntax, all required."""
+        # Single words quoted too: unquoted, "or" and a leading "-" are operators to websearch_to_tsquery.
+        return " ".join('"' + t.text.replace('"', " ") + '"' for t in terms)
+
+    def hits(self, words: list[Term]) -> tuple[str, list]:
+        return (
+            f"""SELECT d0.id AS mid, -ts_rank(d0.tsv, q) AS s
+            FROM search_document d0, websearch_to_tsquery('{TS_CONFIG}', %s) q WHERE d0.tsv @@ q""",
+            [self.websearch(words)],
+        )
+
+    def cjk_condition(self, term: Term) -> tuple[str, list]:
+        # The partial trigram index serves "cjk AND ... ILIKE" for three characters and more.
+        return "(d.cjk AND (d.body || ' ' || d.meta) ILIKE %s)", [_like(term.text)]
+
+    def cjk_hits(self, term: Term) -> tuple[str, list]:
+        cond, params = self.cjk_condition(term)
+        return f"SELECT d.id AS mid, 0.0::float8 AS s FROM search_document d WHERE {cond}", params
+
+    def cjk_documents(self, term: Term) -> tuple[str, list]:
+        cond, params = self.cjk_condition(term)
+        return f"SELECT d.id FROM search_document d WHERE {cond}", params
+
+    def word_documents(self, term: Term) -> tuple[str, list]:
+        return (
+            f"SELECT id FROM search_document WHERE tsv @@ websearch_to_tsquery('{TS_CONFIG}', %s)",
+            [self.websearch([term])],
+        )
+
+    @staticmethod
+    def score(expr: str) -> str:
+        return f"round(MIN({expr})::numeric, 4)::float8"
+
+    def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, ShortWord=2, "
+            "MaxFragments=2, FragmentDelimiter=\" … \""
+        )
+        return (
+            f"""SELECT d.ticket_id, d.id, d.kind, ts_headline('{TS_CONFIG}', d.body, q, %s), -ts_rank(d.tsv, q)
+            FROM search_document d, websearch_to_tsquery('{TS_CONFIG}', %s) q
+            WHERE d.tsv @@ q AND {doc_filter}""",
+            [options, self.websearch(words), *params],
+        )
+
+
+def for_vendor(vendor: str) -> SQLiteBackend | PostgreSQLBackend:
+    if vendor == "sqlite":
+        return SQLiteBackend()
+    if vendor == "postgresql":
+        return PostgreSQLBackend()
+    raise RuntimeError(f"Search supports SQLite and PostgreSQL, not {vendor}.")
