@@ -57,7 +57,7 @@ class SQLiteBackend:
 
     @staticmethod
     def score(expr: str) -> str:
-        return f"ROUND(MIN({expr}), 2)"
+        return f"MIN({expr})"
 
     def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
         """(ticket_id, message id, kind, snippet, s) of the documents matching `words`
@@ -108,7 +108,7 @@ class PostgreSQLBackend:
 
     @staticmethod
     def score(expr: str) -> str:
-        return f"round(MIN({expr})::numeric, 4)::float8"
+        return f"MIN({expr})::float8"
 
     def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
         options = (
