@@ -5,6 +5,9 @@ Conventions: `d` is search_document; a "hits" query yields (mid, s) with s lower
 matches with MARK_START/MARK_END, which the services turn into <mark> after escaping.
 """
 
+# SQL assembled from constant pieces and placeholders; every value travels as a parameter.
+# ruff: noqa: S608
+
 from answerable.search.schema import TS_CONFIG
 from answerable.search.syntax import Term
 
@@ -113,10 +116,11 @@ class PostgreSQLBackend:
     def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
         options = (
             f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, ShortWord=2, "
-            "MaxFragments=2, FragmentDelimiter=\" … \""
+            'MaxFragments=2, FragmentDelimiter=" … "'
         )
         return (
-            f"""SELECT d.ticket_id, d.id, d.kind, ts_headline('{TS_CONFIG}', d.body, q, %s), -ts_rank(d.tsv, q)
+            f"""SELECT d.ticket_id, d.id, d.kind, ts_headline('{TS_CONFIG}', d.body, q, %s),
+                -ts_rank(d.tsv, q)
             FROM search_document d, websearch_to_tsquery('{TS_CONFIG}', %s) q
             WHERE d.tsv @@ q AND {doc_filter}""",
             [options, self.websearch(words), *params],

@@ -138,7 +138,9 @@ def _filter(f: Filter, *, user: Agent | None, now: datetime, zone: ZoneInfo, kin
         start = datetime.combine(parse_date(name, f.values[0]), time.min, tzinfo=zone)
         return Q(created_at__lt=start) if name == "before" else Q(created_at__gte=start)
     if name == "has":  # attachment: on a message the searcher may see
-        return Q(Exists(Attachment.objects.filter(message__ticket_id=OuterRef("pk"), message__kind__in=kinds)))
+        return Q(
+            Exists(Attachment.objects.filter(message__ticket_id=OuterRef("pk"), message__kind__in=kinds))
+        )
     if name == "is":  # waiting: the customer spoke last and has no answer yet
         return Q(waiting_since__isnull=False, status__in=[s.value for s in ACTIVE_STATUSES])
     if name == "promise":
@@ -147,7 +149,9 @@ def _filter(f: Filter, *, user: Agent | None, now: datetime, zone: ZoneInfo, kin
             if value == "broken":  # broken and not yet replaced by a new expectation
                 promises = Promise.objects.filter(status=Promise.Status.BROKEN, replaced_by=None)
             else:  # due: open, and due within the next 24 hours (or already due)
-                promises = Promise.objects.filter(status=Promise.Status.OPEN, due_at__lte=now + timedelta(hours=24))
+                promises = Promise.objects.filter(
+                    status=Promise.Status.OPEN, due_at__lte=now + timedelta(hours=24)
+                )
             out &= Q(Exists(promises.filter(ticket_id=OuterRef("pk"))))
         return out
     if name == "tag":
@@ -241,7 +245,7 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
         # Exclusions look only at what the searcher may see: a note must not hide a ticket from a customer.
         docs_sql, docs_params = backend.cjk_documents(term) if term.cjk else backend.word_documents(term)
         where_sql += f""" AND tickets_ticket.id NOT IN (SELECT dx.ticket_id FROM search_document dx
-            WHERE dx.kind IN ({kinds_sql}) AND dx.id IN ({docs_sql}))"""
+            WHERE dx.kind IN ({kinds_sql}) AND dx.id IN ({docs_sql}))"""  # noqa: S608 (placeholders only)
         params += [*kinds, *docs_params]
 
     if query.positive:
@@ -266,7 +270,10 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
     keyset, keyset_params = "", []
     if after is not None:
         last = connection.ops.adapt_datetimefield_value(after["at"])
-        later = "(tickets_ticket.last_activity_at < %s OR (tickets_ticket.last_activity_at = %s AND tickets_ticket.id < %s))"
+        later = (
+            "(tickets_ticket.last_activity_at < %s "
+            "OR (tickets_ticket.last_activity_at = %s AND tickets_ticket.id < %s))"
+        )
         if ranked:
             keyset = f" HAVING ({score} > %s OR ({score} = %s AND {later}))"
             keyset_params = [after["score"], after["score"], last, last, after["id"]]
@@ -285,7 +292,7 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
         cur.execute(sql, [*source_params, *keyset_params, limit + 1])
         rows = cur.fetchall()
         cur.execute(
-            f"SELECT COUNT(*) FROM (SELECT DISTINCT tickets_ticket.id {source} LIMIT %s) c",
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT tickets_ticket.id {source} LIMIT %s) c",  # noqa: S608
             [*source_params, COUNT_CAP + 1],
         )
         count = cur.fetchone()[0]
@@ -295,7 +302,7 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
     ids = [r[0] for r in rows]
     tickets = Ticket.objects.select_related("customer__organisation", "team", "assignee").in_bulk(ids)
     snippets = _snippets(backend, ids, words, cjk, kinds)
-    hits = [Hit(tickets[i], *snippets.get(i, (mark_safe(""), None, ""))) for i in ids if i in tickets]  # noqa: S308
+    hits = [Hit(tickets[i], *snippets.get(i, (mark_safe(""), None, ""))) for i in ids if i in tickets]
     next_cursor = None
     if more and hits:
         last_ticket = tickets[ids[-1]]

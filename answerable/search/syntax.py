@@ -158,4 +158,6 @@ def parse_date(key: str, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise QuerySyntaxError(f"{key}:{value} is not a date: write it as YYYY-MM-DD, e.g. {key}:2026-03-01.") from None
+        raise QuerySyntaxError(
+            f"{key}:{value} is not a date: write it as YYYY-MM-DD, e.g. {key}:2026-03-01."
+        ) from None

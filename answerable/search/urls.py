@@ -1,2 +1,7 @@
 from django.urls import path
-urlpatterns = []
+
+from answerable.search import views
+
+urlpatterns = [
+    path("search/", views.results, name="search"),
+]

@@ -62,7 +62,9 @@ def test_counts_and_snippets_hold_only_visible_tickets(world, words, searcher):
     user = getattr(world, searcher)
     page = search.search(user, "shared", now=T0)
     assert page.count == len(SEES[searcher])
-    visible = {world.billing_ticket.pk if t == "billing" else world.shipping_ticket.pk for t in SEES[searcher]}
+    visible = {
+        world.billing_ticket.pk if t == "billing" else world.shipping_ticket.pk for t in SEES[searcher]
+    }
     assert {h.ticket.pk for h in page.hits} == visible
     hidden = {"billing", "shipping"} - SEES[searcher]
     for hit in page.hits:
@@ -86,7 +88,10 @@ def test_a_hidden_hit_does_not_change_the_count_or_the_pages(world, words, make_
 def test_filters_do_not_reach_past_the_searchers_teams(world, words):
     assert search.search(world.alice, "team:shipping", now=T0).hits == []
     assert search.search(world.alice, "shared -status:closed", now=T0).count == 1
-    assert search.search(world.bob, f"from:{world.billing_ticket.customer.emails.first().address}", now=T0).count == 0
+    assert (
+        search.search(world.bob, f"from:{world.billing_ticket.customer.emails.first().address}", now=T0).count
+        == 0
+    )
 
 
 def test_an_inactive_agent_finds_nothing(world, words):
