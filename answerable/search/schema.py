@@ -138,7 +138,8 @@ def sqlite_install() -> list[str]:
 SQLITE_TRIGGERS = (
     "search_document_ai", "search_document_ad", "search_document_au", "search_message_ai",
     "search_message_au", "search_message_ad", "search_ticket_au", "search_customer_au", "search_email_ai",
-    "search_email_au", "search_email_ad", "search_org_au", "search_tags_ai", "search_tags_ad", "search_tag_au",
+    "search_email_au", "search_email_ad", "search_org_au", "search_tags_ai", "search_tags_ad",
+    "search_tag_au",
 )  # fmt: skip
 
 
