@@ -268,9 +268,12 @@ def fill_sql(vendor: str, where: str) -> str:
     """(Re)build the documents of the messages selected by `where` (on tickets_message m), from the data.
     Used by the migration and by `manage.py search reindex`; the triggers above do the same row by row."""
     if vendor == "postgresql":
+        # ON CONFLICT: a message committed by the desk meanwhile already has its row from the trigger.
         return f"""INSERT INTO search_document (id, ticket_id, kind, body, meta, cjk)
             SELECT m.id, m.ticket_id, m.kind, m.text, coalesce(search_meta(m.ticket_id), ''), false
-            FROM tickets_message m WHERE {where}"""
+            FROM tickets_message m WHERE {where}
+            ON CONFLICT (id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id, kind = EXCLUDED.kind,
+                body = EXCLUDED.body, meta = EXCLUDED.meta"""
     meta = f"coalesce({_meta_sqlite('m.ticket_id')}, '')"
     return f"""INSERT INTO search_document (id, ticket_id, kind, body, meta, cjk)
         SELECT id, ticket_id, kind, text, meta, {_cjk_sqlite("text", "meta")} FROM

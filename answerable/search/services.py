@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Left
 from django.utils.safestring import SafeString, mark_safe
@@ -30,7 +30,8 @@ from answerable.customers.models import Customer, CustomerEmail, Organisation
 from answerable.lib import clock
 from answerable.lib.keyset import BadCursor
 from answerable.promises.models import Promise
-from answerable.search import backends
+from answerable.search import backends, schema
+from answerable.search.models import ReindexState
 from answerable.search.syntax import Filter, Query, QuerySyntaxError, Term, parse, parse_date
 from answerable.staff.models import Agent, Team, TeamAddress
 from answerable.tickets import access
@@ -45,7 +46,9 @@ CUSTOMER_FILTERS = ("status", "before", "after", "has")
 ONE_VALUE = ("from", "to", "status", "assignee", "team", "org")
 SNIPPET_CHARS = 200
 
-__all__ = ["Hit", "Page", "QuerySyntaxError", "search", "search_for_customer"]
+__all__ = [
+    "Hit", "Page", "QuerySyntaxError", "reindex_batch", "reindex_state", "search", "search_for_customer",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -403,3 +406,37 @@ def _decode(cursor: str | None, ranked: bool) -> dict | None:
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadCursor("The page cursor is not valid; start again from the first page.") from exc
     return {"score": score, "at": at, "id": pk}
+
+
+# --- rebuilding the index --------------------------------------------------------------------------------
+
+
+def reindex_state(*, restart: bool, now: datetime) -> ReindexState:
+    """The run to continue (the last one that did not finish), or a new one from the first message."""
+    state = ReindexState.objects.filter(finished_at=None).order_by("-started_at").first()
+    if state is None or restart:
+        ReindexState.objects.filter(finished_at=None).update(finished_at=now)  # abandoned runs
+        state = ReindexState.objects.create(last_id=0, started_at=now)
+    return state
+
+
+def reindex_batch(state: ReindexState, *, size: int, now: datetime) -> int:
+    """Rebuild the documents of the next `size` messages after `state.last_id`, in one short transaction
+    (the desk keeps writing between batches; the triggers index what it writes). Returns how many messages
+    were done; 0 means the run is finished."""
+    with transaction.atomic():
+        ids = list(
+            Message.objects.filter(pk__gt=state.last_id).order_by("pk").values_list("pk", flat=True)[:size]
+        )
+        with connection.cursor() as cur:
+            if ids:
+                low, high = state.last_id, ids[-1]
+                # Every document in the range goes, orphans included, then comes back from the data.
+                cur.execute("DELETE FROM search_document WHERE id > %s AND id <= %s", [low, high])
+                cur.execute(schema.fill_sql(connection.vendor, "m.id > %s AND m.id <= %s"), [low, high])
+                state.last_id = high
+            else:
+                cur.execute("DELETE FROM search_document WHERE id > %s", [state.last_id])
+                state.finished_at = now
+        state.save(update_fields=["last_id", "finished_at"])
+    return len(ids)
