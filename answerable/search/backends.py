@@ -1,8 +1,8 @@
 """The SQL that differs between SQLite (FTS5) and PostgreSQL (tsvector, pg_trgm). The services build one
 query shape around these pieces; everything here takes parameters, never pasted values.
 
-Conventions: `d` is search_document; a "hits" query yields (mid, s) with s lower = better; snippets mark
-matches with MARK_START/MARK_END, which the services turn into <mark> after escaping.
+Conventions: `d` is search_document; a "stream" yields (mid) newest first, a "hits" query (mid, s) with s
+the rank, lower is better; `bound` is the lowest document id to read (the window, see services._run).
 """
 
 # SQL assembled from constant pieces and placeholders; every value travels as a parameter.
@@ -11,7 +11,8 @@ matches with MARK_START/MARK_END, which the services turn into <mark> after esca
 from answerable.search.schema import TS_CONFIG
 from answerable.search.syntax import Term
 
-MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters: never markup, escaped with the text
+# Snippets mark matches with private-use characters, turned into <mark> after escaping the text.
+MARK_START, MARK_END = "\ue000", "\ue001"
 
 
 def _like(text: str) -> str:
@@ -26,14 +27,22 @@ class SQLiteBackend:
         """FTS5 query: every term a quoted string (its own tokens as a phrase), all required."""
         return " ".join('"' + t.text.replace('"', '""') + '"' for t in terms)
 
-    def hits(self, words: list[Term]) -> tuple[str, list]:
-        # bm25 weights: a match in the ticket's description (subject, customer, tags) counts double.
-        # LIMIT -1 (no limit) keeps SQLite from flattening this into the grouping query, where bm25()
-        # cannot run.
+    def stream(self, words: list[Term], bound: int) -> tuple[str, list]:
+        """(mid) of the documents with all the words, newest first, from `bound` on: read lazily."""
         return (
-            "SELECT rowid AS mid, bm25(search_fts, 1.0, 2.0) AS s FROM search_fts WHERE search_fts MATCH %s "
-            "LIMIT -1",
-            [self.fts_query(words)],
+            "SELECT rowid AS mid FROM search_fts WHERE search_fts MATCH %s AND rowid >= %s "
+            "ORDER BY rowid DESC",
+            [self.fts_query(words), bound],
+        )
+
+    def hits(self, words: list[Term], bound: int) -> tuple[str, list]:
+        """(mid, s) of the documents with all the words from `bound` on, s the rank (lower is better).
+        bm25 weights: a match in the ticket's description (subject, customer, tags) counts double. LIMIT -1
+        (no limit) keeps SQLite from flattening this into the grouping query, where bm25() cannot run."""
+        return (
+            "SELECT rowid AS mid, bm25(search_fts, 1.0, 2.0) AS s FROM search_fts "
+            "WHERE search_fts MATCH %s AND rowid >= %s LIMIT -1",
+            [self.fts_query(words), bound],
         )
 
     def cjk_condition(self, term: Term) -> tuple[str, list]:
@@ -44,11 +53,15 @@ class SQLiteBackend:
                 "d.id IN (SELECT rowid FROM search_cjk WHERE search_cjk MATCH %s)",
                 ['"' + term.text.replace('"', '""') + '"'],
             )
-        return "(d.cjk AND (d.body || ' ' || d.meta) LIKE %s ESCAPE '\\')", [_like(term.text)]
+        return "(d.cjk AND (instr(d.body, %s) > 0 OR instr(d.meta, %s) > 0))", [term.text, term.text]
 
-    def cjk_hits(self, term: Term) -> tuple[str, list]:
+    def cjk_stream(self, term: Term, bound: int) -> tuple[str, list]:
         cond, params = self.cjk_condition(term)
-        return f"SELECT d.id AS mid, 0.0 AS s FROM search_document d WHERE {cond}", params
+        return (
+            f"SELECT d.id AS mid, 0.0 AS s FROM search_document d WHERE {cond} AND d.id >= %s "
+            "ORDER BY d.id DESC",
+            [*params, bound],
+        )
 
     def cjk_documents(self, term: Term) -> tuple[str, list]:
         cond, params = self.cjk_condition(term)
@@ -62,18 +75,6 @@ class SQLiteBackend:
     def score(expr: str) -> str:
         return f"MIN({expr})"
 
-    def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
-        """(ticket_id, message id, kind, snippet, s) of the documents matching `words`
-        among those `doc_filter` (on d) selects."""
-        return (
-            f"""SELECT d.ticket_id, d.id, d.kind,
-                snippet(search_fts, 0, '{MARK_START}', '{MARK_END}', '…', 24), bm25(search_fts, 1.0, 2.0)
-            FROM search_fts JOIN search_document d ON d.id = search_fts.rowid
-            WHERE search_fts MATCH %s AND search_fts.rowid IN (SELECT d.id FROM search_document d
-                WHERE {doc_filter})""",
-            [self.fts_query(words), *params],
-        )
-
 
 class PostgreSQLBackend:
     vendor = "postgresql"
@@ -84,20 +85,31 @@ class PostgreSQLBackend:
         # Single words quoted too: unquoted, "or" and a leading "-" are operators to websearch_to_tsquery.
         return " ".join('"' + t.text.replace('"', " ") + '"' for t in terms)
 
-    def hits(self, words: list[Term]) -> tuple[str, list]:
+    def stream(self, words: list[Term], bound: int) -> tuple[str, list]:
+        return (
+            f"SELECT d0.id AS mid FROM search_document d0 "
+            f"WHERE d0.tsv @@ websearch_to_tsquery('{TS_CONFIG}', %s) AND d0.id >= %s",
+            [self.websearch(words), bound],
+        )
+
+    def hits(self, words: list[Term], bound: int) -> tuple[str, list]:
         return (
             f"""SELECT d0.id AS mid, -ts_rank(d0.tsv, q) AS s
-            FROM search_document d0, websearch_to_tsquery('{TS_CONFIG}', %s) q WHERE d0.tsv @@ q""",
-            [self.websearch(words)],
+            FROM search_document d0, websearch_to_tsquery('{TS_CONFIG}', %s) q
+            WHERE d0.tsv @@ q AND d0.id >= %s""",
+            [self.websearch(words), bound],
         )
 
     def cjk_condition(self, term: Term) -> tuple[str, list]:
         # The partial trigram index serves "cjk AND ... ILIKE" for three characters and more.
         return "(d.cjk AND (d.body || ' ' || d.meta) ILIKE %s)", [_like(term.text)]
 
-    def cjk_hits(self, term: Term) -> tuple[str, list]:
+    def cjk_stream(self, term: Term, bound: int) -> tuple[str, list]:
         cond, params = self.cjk_condition(term)
-        return f"SELECT d.id AS mid, 0.0::float8 AS s FROM search_document d WHERE {cond}", params
+        return f"SELECT d.id AS mid, 0.0::float8 AS s FROM search_document d WHERE {cond} AND d.id >= %s", [
+            *params,
+            bound,
+        ]
 
     def cjk_documents(self, term: Term) -> tuple[str, list]:
         cond, params = self.cjk_condition(term)
@@ -112,19 +124,6 @@ class PostgreSQLBackend:
     @staticmethod
     def score(expr: str) -> str:
         return f"MIN({expr})::float8"
-
-    def snippets(self, words: list[Term], doc_filter: str, params: list) -> tuple[str, list]:
-        options = (
-            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, ShortWord=2, "
-            'MaxFragments=2, FragmentDelimiter=" … "'
-        )
-        return (
-            f"""SELECT d.ticket_id, d.id, d.kind, ts_headline('{TS_CONFIG}', d.body, q, %s),
-                -ts_rank(d.tsv, q)
-            FROM search_document d, websearch_to_tsquery('{TS_CONFIG}', %s) q
-            WHERE d.tsv @@ q AND {doc_filter}""",
-            [options, self.websearch(words), *params],
-        )
 
 
 def for_vendor(vendor: str) -> SQLiteBackend | PostgreSQLBackend:

@@ -17,6 +17,8 @@ import base64
 import binascii
 import html
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +40,7 @@ from answerable.tickets import access
 from answerable.tickets.models import ACTIVE_STATUSES, Attachment, Message, Tag, Ticket
 
 COUNT_CAP = 999
+WINDOW = 5000  # matching messages, newest first, that are ranked and paged (see _run)
 SORTS = {"best": "Best match", "newest": "Newest activity"}
 ALL_KINDS = tuple(Message.Kind.values)
 PUBLIC_KINDS = (Message.Kind.INBOUND.value, Message.Kind.OUTBOUND.value)
@@ -65,6 +68,8 @@ class Page:
     next_cursor: str | None
     count: int  # matching tickets the searcher may see, counted up to COUNT_CAP + 1
     query: Query
+    # More than WINDOW matching messages: the pages hold the tickets of the newest WINDOW of them.
+    windowed: bool = False
 
     @property
     def count_label(self) -> str:
@@ -251,25 +256,6 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
             WHERE dx.kind IN ({kinds_sql}) AND dx.id IN ({docs_sql}))"""  # noqa: S608 (placeholders only)
         params += [*kinds, *docs_params]
 
-    if query.positive:
-        hits_sql, hits_params = backend.hits(words) if words else backend.cjk_hits(cjk[0])
-        doc_sql = f"d.kind IN ({kinds_sql})"
-        doc_params: list = list(kinds)
-        for term in cjk[0 if words else 1 :]:
-            cond, cond_params = backend.cjk_condition(term)
-            doc_sql += f" AND {cond}"
-            doc_params += cond_params
-        source = f"""FROM ({hits_sql}) h JOIN search_document d ON d.id = h.mid
-            JOIN tickets_ticket ON tickets_ticket.id = d.ticket_id
-            WHERE {doc_sql} AND {where_sql}"""
-        source_params = [*hits_params, *doc_params, *params]
-        score = backend.score("h.s")
-        group = " GROUP BY tickets_ticket.id, tickets_ticket.last_activity_at"
-    else:
-        source, source_params = f"FROM tickets_ticket WHERE {where_sql}", params
-        score, group = "0.0", ""
-
-    # Keyset: the rows after the cursor's (score, last activity, id).
     keyset, keyset_params = "", []
     if after is not None:
         last = connection.ops.adapt_datetimefield_value(after["at"])
@@ -277,26 +263,66 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
             "(tickets_ticket.last_activity_at < %s "
             "OR (tickets_ticket.last_activity_at = %s AND tickets_ticket.id < %s))"
         )
-        if ranked:
-            keyset = f" HAVING ({score} > %s OR ({score} = %s AND {later}))"
-            keyset_params = [after["score"], after["score"], last, last, after["id"]]
-        else:
-            keyset = f" AND {later}"
-            keyset_params = [last, last, after["id"]]
-    order = "score, tickets_ticket.last_activity_at DESC, tickets_ticket.id DESC" if ranked else (
-        "tickets_ticket.last_activity_at DESC, tickets_ticket.id DESC"
-    )  # fmt: skip
-    select = f"SELECT tickets_ticket.id, {score} AS score, tickets_ticket.last_activity_at {source}"
-    if ranked:
-        sql = f"{select}{group}{keyset} ORDER BY {order} LIMIT %s"
-    else:
-        sql = f"{select}{keyset}{group} ORDER BY {order} LIMIT %s"
+        keyset, keyset_params = later, [last, last, after["id"]]
+
     with connection.cursor() as cur:
-        cur.execute(sql, [*source_params, *keyset_params, limit + 1])
+        bound = 0
+        if query.positive:
+            doc_sql = f"d.kind IN ({kinds_sql})"
+            doc_params: list = list(kinds)
+            for term in cjk[0 if words else 1 :]:
+                cond, cond_params = backend.cjk_condition(term)
+                doc_sql += f" AND {cond}"
+                doc_params += cond_params
+
+            def source(hits: tuple[str, list]) -> tuple[str, list]:
+                return (
+                    f"""FROM ({hits[0]}) h JOIN search_document d ON d.id = h.mid
+                    JOIN tickets_ticket ON tickets_ticket.id = d.ticket_id WHERE {doc_sql} AND {where_sql}""",
+                    [*hits[1], *doc_params, *params],
+                )
+
+            def stream(since: int) -> tuple[str, list]:
+                return backend.stream(words, since) if words else backend.cjk_stream(cjk[0], since)
+
+            # The window: the newest WINDOW matching messages the searcher may see. Ranking and grouping
+            # read only those, so a word in half the desk costs what a word in WINDOW messages costs.
+            if after is not None:
+                bound = after["bound"]
+            else:
+                window_sql, window_params = source(stream(0))
+                cur.execute(f"SELECT h.mid {window_sql} ORDER BY h.mid DESC LIMIT 1 OFFSET %s",
+                            [*window_params, WINDOW - 1])  # fmt: skip
+                row = cur.fetchone()
+                bound = row[0] if row else 0
+            count_sql, count_params = source(stream(0))
+            if ranked and words:
+                main_sql, main_params = source(backend.hits(words, bound))
+                score = backend.score("h.s")
+            else:
+                main_sql, main_params = source(stream(bound))
+                score = "0.0"
+            group = " GROUP BY tickets_ticket.id, tickets_ticket.last_activity_at"
+        else:
+            main_sql, main_params = f"FROM tickets_ticket WHERE {where_sql}", params
+            count_sql, count_params = main_sql, main_params
+            score, group = "0.0", ""
+
+        select = f"SELECT tickets_ticket.id, {score} AS score, tickets_ticket.last_activity_at {main_sql}"
+        if ranked:
+            having = f" HAVING ({score} > %s OR ({score} = %s AND {keyset}))" if keyset else ""
+            best = "ORDER BY score, tickets_ticket.last_activity_at DESC, tickets_ticket.id DESC LIMIT %s"
+            sql = f"{select}{group}{having} {best}"
+            extra = [after["score"], after["score"], *keyset_params] if keyset else []
+        else:
+            newest = "ORDER BY tickets_ticket.last_activity_at DESC, tickets_ticket.id DESC LIMIT %s"
+            sql = f"{select}{' AND ' + keyset if keyset else ''}{group} {newest}"
+            extra = keyset_params
+        cur.execute(sql, [*main_params, *extra, limit + 1])
         rows = cur.fetchall()
         cur.execute(
-            f"SELECT COUNT(*) FROM (SELECT DISTINCT tickets_ticket.id {source} LIMIT %s) c",  # noqa: S608
-            [*source_params, COUNT_CAP + 1],
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT tickets_ticket.id {count_sql} LIMIT %s) c",  # noqa: S608
+            [*count_params, COUNT_CAP + 1],
         )
         count = cur.fetchone()[0]
 
@@ -304,74 +330,83 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
     rows = rows[:limit]
     ids = [r[0] for r in rows]
     tickets = Ticket.objects.select_related("customer__organisation", "team", "assignee").in_bulk(ids)
-    snippets = _snippets(backend, ids, words, cjk, kinds)
+    snippets = _snippets(ids, list(query.positive), kinds)
     hits = [Hit(tickets[i], *snippets.get(i, (mark_safe(""), None, ""))) for i in ids if i in tickets]
     next_cursor = None
     if more and hits:
         last_ticket = tickets[ids[-1]]
-        next_cursor = _encode(ranked, rows[-1][1], last_ticket.last_activity_at, last_ticket.pk)
-    return Page(hits, next_cursor, count, query)
+        next_cursor = _encode(ranked, rows[-1][1], last_ticket.last_activity_at, last_ticket.pk, bound)
+    return Page(hits, next_cursor, count, query, windowed=bound > 0)
 
 
 # --- snippets --------------------------------------------------------------------------------------------
 
 
-def _snippets(backend: object, ids: list[int], words: list[Term], cjk: list[Term],
-              kinds: tuple[str, ...]) -> dict[int, tuple[SafeString, int, str]]:  # fmt: skip
-    """For each ticket of the page: the best matching message it may show, highlighted."""
+def _snippets(
+    ids: list[int], terms: list[Term], kinds: tuple[str, ...]
+) -> dict[int, tuple[SafeString, int, str]]:
+    """For each ticket of the page: the message that best shows why it matched (most terms in its own
+    text; a message to or from the customer before a note; then the newest), a window of it around the
+    first match, the terms marked.
+
+    Done here rather than by FTS5's snippet() or ts_headline(): those re-run the full-text query per
+    message, which for a common word costs more than the search itself. The database decided what matches;
+    this only marks words, folding case and accents and ignoring word endings as the index does."""
     if not ids:
         return {}
-    doc_filter = (f"d.ticket_id IN ({', '.join(['%s'] * len(ids))}) "
-                  f"AND d.kind IN ({', '.join(['%s'] * len(kinds))})")  # fmt: skip
-    out: dict[int, tuple[SafeString, int, str]] = {}
-    if words:
-        sql, params = backend.snippets(words, doc_filter, [*ids, *kinds])
-        best: dict[int, tuple] = {}
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            for ticket_id, mid, kind, text, score in cur.fetchall():
-                # A match in the message's own text beats one in the ticket's description; a message to or
-                # from the customer beats a note; then rank, then the newest.
-                key = (backends.MARK_START not in (text or ""), kind == Message.Kind.NOTE, score, -mid)
-                if ticket_id not in best or key < best[ticket_id][0]:
-                    best[ticket_id] = (key, mid, kind, text or "")
-        for ticket_id, (_, mid, kind, text) in best.items():
-            out[ticket_id] = (_marked(text), mid, kind)
-    missing = [i for i in ids if i not in out]
-    if missing:
-        # CJK terms, filters alone, or a match only in the description: the newest message it may show,
-        # with the CJK terms marked.
-        latest: dict[int, tuple[Message, bool]] = {}
-        for m in (
-            Message.objects.filter(ticket_id__in=missing, kind__in=kinds)
-            .annotate(short=Left("text", 4000)).only("id", "ticket_id", "kind").order_by("-created_at", "-id")
-        ):  # fmt: skip
-            found = any(t.text.lower() in m.short.lower() for t in cjk)
-            if m.ticket_id not in latest or (found and not latest[m.ticket_id][1]):
-                latest[m.ticket_id] = (m, found)
-        for ticket_id, (m, _) in latest.items():
-            out[ticket_id] = (_marked(_window(m.short, [t.text for t in cjk])), m.pk, m.kind)
-    return out
+    patterns = [_pattern(t) for t in terms]
+    best: dict[int, tuple[tuple, Message]] = {}
+    messages = (
+        Message.objects.filter(ticket_id__in=ids, kind__in=kinds)
+        .annotate(short=Left("text", 4000)).only("id", "ticket_id", "kind")
+    )  # fmt: skip
+    for m in messages:
+        folded = _fold(m.short)
+        hits = sum(1 for p in patterns if p.search(folded))
+        key = (-hits, m.kind == Message.Kind.NOTE, -m.pk)
+        if m.ticket_id not in best or key < best[m.ticket_id][0]:
+            best[m.ticket_id] = (key, m)
+    return {tid: (_marked(_window(m.short, patterns)), m.pk, m.kind) for tid, (_, m) in best.items()}
 
 
-def _window(text: str, terms: list[str]) -> str:
-    """About SNIPPET_CHARS of text around the first term found, with the terms between marks."""
+_ENDINGS = re.compile(r"(?:ing|ed|es|s|e|ly)$")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for one (so positions match the original text)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(unicodedata.normalize("NFKD", c.lower())[:1] or c for c in text)
+
+
+def _pattern(term: Term) -> re.Pattern:
+    """Where a term shows in folded text: CJK as a substring; words at a word start, any ending (the
+    index stems English: "charging" finds "charged"); a phrase as its words in a row."""
+    if term.cjk:
+        return re.compile(re.escape(term.text.lower()))
+    words = [_ENDINGS.sub("", w) or w for w in re.findall(r"\w+", _fold(term.text))]
+    return re.compile(r"\b" + r"\w*\W+".join(re.escape(w) for w in words) + r"\w*")
+
+
+def _window(text: str, patterns: list[re.Pattern]) -> str:
+    """About SNIPPET_CHARS of text around the first match, with every match between marks."""
     text = " ".join(text.split())
-    lower = text.lower()
-    at = min((lower.find(t.lower()) for t in terms if t.lower() in lower), default=-1)
+    folded = _fold(text)
+    found = [m for p in patterns for m in p.finditer(folded)]
+    at = min((m.start() for m in found), default=-1)
     start = max(0, at - SNIPPET_CHARS // 3) if at >= 0 else 0
-    piece = text[start : start + SNIPPET_CHARS]
-    for term in terms:
-        piece = _mark_all(piece, term)
-    return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
-
-
-def _mark_all(text: str, term: str) -> str:
-    out, lower, needle, i = [], text.lower(), term.lower(), 0
-    while needle and (j := lower.find(needle, i)) >= 0:
-        out += [text[i:j], backends.MARK_START, text[j : j + len(needle)], backends.MARK_END]
-        i = j + len(needle)
-    return "".join(out) + text[i:]
+    end = start + SNIPPET_CHARS
+    spans = sorted(
+        (max(m.start(), start), min(m.end(), end)) for m in found if m.end() > start and m.start() < end
+    )
+    out, i = [], start
+    for a, b in spans:
+        if a < i:  # overlapping matches: already marked
+            continue
+        out += [text[i:a], backends.MARK_START, text[a:b], backends.MARK_END]
+        i = b
+    out.append(text[i:end])
+    return ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")
 
 
 def _marked(text: str) -> SafeString:
@@ -383,8 +418,8 @@ def _marked(text: str) -> SafeString:
 # --- cursors ---------------------------------------------------------------------------------------------
 
 
-def _encode(ranked: bool, score: float, at: datetime, pk: int) -> str:
-    values = [float(score), at.isoformat(), pk] if ranked else [at.isoformat(), pk]
+def _encode(ranked: bool, score: float, at: datetime, pk: int, bound: int) -> str:
+    values = [float(score), at.isoformat(), pk, bound] if ranked else [at.isoformat(), pk, bound]
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
@@ -395,17 +430,17 @@ def _decode(cursor: str | None, ranked: bool) -> dict | None:
     try:
         values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
         if ranked:
-            score, at, pk = values
+            score, at, pk, bound = values
             score = float(score)
         else:
-            at, pk = values
+            at, pk, bound = values
             score = 0.0
         at = datetime.fromisoformat(at)
-        if not isinstance(pk, int) or at.tzinfo is None:
+        if not isinstance(pk, int) or not isinstance(bound, int) or at.tzinfo is None:
             raise ValueError(pk)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadCursor("The page cursor is not valid; start again from the first page.") from exc
-    return {"score": score, "at": at, "id": pk}
+    return {"score": score, "at": at, "id": pk, "bound": bound}
 
 
 # --- rebuilding the index --------------------------------------------------------------------------------
