@@ -40,7 +40,7 @@ from answerable.tickets import access
 from answerable.tickets.models import ACTIVE_STATUSES, Attachment, Message, Tag, Ticket
 
 COUNT_CAP = 999
-WINDOW = 5000  # matching messages, newest first, that are ranked and paged (see _run)
+WINDOW = 2000  # matching messages, newest first, that are ranked and paged (see _run)
 SORTS = {"best": "Best match", "newest": "Newest activity"}
 ALL_KINDS = tuple(Message.Kind.values)
 PUBLIC_KINDS = (Message.Kind.INBOUND.value, Message.Kind.OUTBOUND.value)
