@@ -34,6 +34,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "page": page,
         "error": error,
         "filters": FILTERS,
+        "window": f"{services.WINDOW:,}",
         "now": clock.now(),
         "next_query": urlencode(query | {"after": page.next_cursor}) if page and page.next_cursor else "",
         "search_q": text,  # the top bar's box shows the search too

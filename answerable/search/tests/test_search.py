@@ -334,3 +334,26 @@ def _integrity_check() -> None:
         with connection.cursor() as cur:
             cur.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
             # (search_cjk holds only the CJK documents, so FTS5's check against all of them does not apply.)
+
+
+@pytest.mark.parametrize("sort", ["best", "newest"])
+def test_a_very_common_word_pages_through_its_newest_matching_messages(world, make_ticket, monkeypatch, sort):
+    monkeypatch.setattr(search, "WINDOW", 4)
+    made = [
+        make_ticket(world.billing, subject="Widget", text="widget", now=T0 + timedelta(minutes=i))
+        for i in range(6)
+    ]
+    page = search.search(world.alice, "widget", sort=sort, limit=3, now=T0)
+    assert page.windowed and page.count == 6  # the count still covers every match (up to the cap)
+    seen = [h.ticket.pk for h in page.hits]
+    second = search.search(world.alice, "widget", sort=sort, limit=3, cursor=page.next_cursor, now=T0)
+    seen += [h.ticket.pk for h in second.hits]
+    assert sorted(seen) == sorted(t.pk for t in made[2:])  # the four newest matching messages' tickets
+    # A hidden match does not take a place in the window: bob's team's widgets are not counted.
+    make_ticket(world.shipping, subject="Widget", text="widget", now=T0 + timedelta(hours=1))
+    again = search.search(world.alice, "widget", sort=sort, limit=10, now=T0)
+    assert {h.ticket.pk for h in again.hits} == {t.pk for t in made[2:]}
+
+
+def test_a_narrow_search_is_not_windowed(world):
+    assert not search.search(world.ada, "refund", now=T0).windowed
