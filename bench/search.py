@@ -158,6 +158,10 @@ def shapes(agent: object) -> list[tuple[str, str, str]]:
 
 
 def measure(runs: int, warmup: int) -> list[dict]:
+    """Wall time per call, and CPU time (this process plus, on PostgreSQL, its server process; kernel ticks,
+    so only the mean over many calls means anything)."""
+    from django.db import connection
+
     from answerable.search import services
     from answerable.staff.models import Agent
 
@@ -165,23 +169,32 @@ def measure(runs: int, warmup: int) -> list[dict]:
     for who in (inbox.BENCH_AGENT, inbox.BENCH_ADMIN):
         user = Agent.objects.get(username=who)
         for label, query, sort in shapes(user):
-            samples = []
+            samples, cpu = [], []
             page = None
             for i in range(warmup + runs):
-                started = time.perf_counter()
+                started, cpu0, backend0 = (
+                    time.perf_counter(),
+                    time.process_time(),
+                    inbox._backend_cpu(connection),
+                )
                 page = services.search(user, query, sort=sort, limit=25)
                 if i >= warmup:
                     samples.append((time.perf_counter() - started) * 1000)
+                    used, backend1 = time.process_time() - cpu0, inbox._backend_cpu(connection)
+                    if backend0 and backend1 and backend0[0] == backend1[0]:
+                        used += backend1[1] - backend0[1]
+                    cpu.append(used * 1000)
             samples.sort()
             results.append({
                 "who": who.split(".")[1], "shape": label, "query": query, "sort": sort,
                 "p50": round(statistics.median(samples), 2),
                 "p95": round(samples[max(0, round(0.95 * len(samples)) - 1)], 2),
                 "count": page.count_label, "shown": len(page.hits),
+                "cpu_mean": round(statistics.mean(cpu), 2),
             })  # fmt: skip
             r = results[-1]
             print(f"  {r['who']:<5} {label:<32} p50 {r['p50']:8.2f} ms  p95 {r['p95']:8.2f} ms  "
-                  f"({r['count']} tickets)", flush=True)  # fmt: skip
+                  f"CPU {r['cpu_mean']:7.1f} ms  ({r['count']} tickets)", flush=True)  # fmt: skip
     return results
 
 
@@ -257,8 +270,15 @@ def ingest_phase(args: argparse.Namespace) -> int:
                     cur.execute(sql)
         ingest.make_world(random.Random(args.seed))
         messages = ingest.Generator(args.seed, 1.0).generate(args.ingest_messages)
+        connection.ensure_connection()
+        cpu0, backend0 = time.process_time(), inbox._backend_cpu(connection)
         result = ingest.run_ingest(messages, ingest_args)
-        print(json.dumps({"per_s": result["per_s"], "messages": result["messages"]}))
+        cpu = time.process_time() - cpu0
+        backend1 = inbox._backend_cpu(connection)
+        if backend0 and backend1 and backend0[0] == backend1[0]:
+            cpu += backend1[1] - backend0[1]  # the PostgreSQL server's work for this connection
+        # CPU seconds, not only wall time: on a shared machine the wall clock measures the neighbours too.
+        print(json.dumps({"per_s": result["per_s"], "per_cpu_s": round(result["messages"] / cpu, 1)}))
     finally:
         cleanup()
     return 0
@@ -267,12 +287,15 @@ def ingest_phase(args: argparse.Namespace) -> int:
 def ingest_cost(args: argparse.Namespace) -> dict:
     out = {}
     for phase in ("off", "on", "off", "on"):  # alternated, best of two: a shared machine is noisy
-        cmd = [sys.executable, __file__, "--ingest-phase", phase, "--ingest-messages",
-               str(args.ingest_messages), "--database-url", args.database_url, "--seed", str(args.seed)]  # fmt: skip
+        n = str(args.ingest_messages)
+        cmd = [sys.executable, __file__, "--ingest-phase", phase, "--ingest-messages", n,
+               "--database-url", args.database_url, "--seed", str(args.seed)]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)  # noqa: S603 (our own script)
-        rate = json.loads(done.stdout.strip().splitlines()[-1])["per_s"]
-        out[phase] = max(out.get(phase, 0), rate)
+        rates = json.loads(done.stdout.strip().splitlines()[-1])
+        out[phase] = max(out.get(phase, 0), rates["per_s"])
+        out[f"{phase}_cpu"] = max(out.get(f"{phase}_cpu", 0), rates["per_cpu_s"])
     out["cost"] = 1 - out["on"] / out["off"]
+    out["cost_cpu"] = 1 - out["on_cpu"] / out["off_cpu"]
     return out
 
 
@@ -326,10 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.ingest_messages:
             connection.close()
             ing = ingest_cost(args)
-            verdict = "met" if ing["cost"] <= TARGET_INDEX_COST else "NOT met"
+            verdict = "met" if ing["cost_cpu"] <= TARGET_INDEX_COST else "NOT met"
             print(f"ingest (bench/ingest.py mail, {args.ingest_messages} each, best of 2): "
-                  f"{ing['off']:,.0f} msg/s index off, {ing['on']:,.0f} msg/s index on: "
-                  f"indexing costs {100 * ing['cost']:.1f}% (target <= 15%: {verdict})")  # fmt: skip
+                  f"wall {ing['off']:,.0f} msg/s index off, {ing['on']:,.0f} on ({100 * ing['cost']:.1f}%); "
+                  f"CPU {ing['off_cpu']:,.0f} msg per CPU-s off, {ing['on_cpu']:,.0f} on: indexing costs "
+                  f"{100 * ing['cost_cpu']:.1f}% (target <= 15%: {verdict})")  # fmt: skip
             info["ingest"] = ing
         if args.json:
             Path(args.json).write_text(
