@@ -251,10 +251,9 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
     kinds_sql = ", ".join(["%s"] * len(kinds))
     for term in query.negative:
         # Exclusions look only at what the searcher may see: a note must not hide a ticket from a customer.
-        docs_sql, docs_params = backend.cjk_documents(term) if term.cjk else backend.word_documents(term)
-        where_sql += f""" AND tickets_ticket.id NOT IN (SELECT dx.ticket_id FROM search_document dx
-            WHERE dx.kind IN ({kinds_sql}) AND dx.id IN ({docs_sql}))"""  # noqa: S608 (placeholders only)
-        params += [*kinds, *docs_params]
+        cond, cond_params = backend.exclude(term, kinds_sql, kinds)
+        where_sql += f" AND {cond}"
+        params += cond_params
 
     keyset, keyset_params = "", []
     if after is not None:
@@ -275,33 +274,31 @@ def _run(base: QuerySet[Ticket], query: Query, *, kinds: tuple[str, ...], sort: 
                 doc_sql += f" AND {cond}"
                 doc_params += cond_params
 
-            def source(hits: tuple[str, list]) -> tuple[str, list]:
+            def source(docs: backends.Documents) -> tuple[str, list]:
                 return (
-                    f"""FROM ({hits[0]}) h JOIN search_document d ON d.id = h.mid
-                    JOIN tickets_ticket ON tickets_ticket.id = d.ticket_id WHERE {doc_sql} AND {where_sql}""",
-                    [*hits[1], *doc_params, *params],
+                    f"""{docs.from_sql} JOIN tickets_ticket ON tickets_ticket.id = d.ticket_id
+                    WHERE {docs.where_sql} AND {doc_sql} AND {where_sql}""",
+                    [*docs.from_params, *docs.where_params, *doc_params, *params],
                 )
 
-            def stream(since: int) -> tuple[str, list]:
-                return backend.stream(words, since) if words else backend.cjk_stream(cjk[0], since)
+            def documents(since: int, rank: bool) -> backends.Documents:
+                return backend.documents(words, cjk[0] if cjk else None, since, rank)
 
             # The window: the newest WINDOW matching messages the searcher may see. Ranking and grouping
             # read only those, so a word in half the desk costs what a word in WINDOW messages costs.
+            newest = documents(0, False)
             if after is not None:
                 bound = after["bound"]
             else:
-                window_sql, window_params = source(stream(0))
-                cur.execute(f"SELECT h.mid {window_sql} ORDER BY h.mid DESC LIMIT 1 OFFSET %s",
+                window_sql, window_params = source(newest)
+                cur.execute(f"SELECT {newest.mid} {window_sql} ORDER BY {newest.mid} DESC LIMIT 1 OFFSET %s",
                             [*window_params, WINDOW - 1])  # fmt: skip
                 row = cur.fetchone()
                 bound = row[0] if row else 0
-            count_sql, count_params = source(stream(0))
-            if ranked and words:
-                main_sql, main_params = source(backend.hits(words, bound))
-                score = backend.score("h.s")
-            else:
-                main_sql, main_params = source(stream(bound))
-                score = "0.0"
+            count_sql, count_params = source(newest)
+            docs = documents(bound, ranked)
+            main_sql, main_params = source(docs)
+            score = backend.score(docs.score) if ranked else "0.0"
             group = " GROUP BY tickets_ticket.id, tickets_ticket.last_activity_at"
         else:
             main_sql, main_params = f"FROM tickets_ticket WHERE {where_sql}", params
