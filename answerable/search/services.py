@@ -392,6 +392,8 @@ def _window(text: str, patterns: list[re.Pattern]) -> str:
     found = [m for p in patterns for m in p.finditer(folded)]
     at = min((m.start() for m in found), default=-1)
     start = max(0, at - SNIPPET_CHARS // 3) if at >= 0 else 0
+    if start and (space := text.find(" ", start, at)) >= 0:
+        start = space + 1  # begin at a word
     end = start + SNIPPET_CHARS
     spans = sorted(
         (max(m.start(), start), min(m.end(), end)) for m in found if m.end() > start and m.start() < end

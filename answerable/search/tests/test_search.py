@@ -357,3 +357,11 @@ def test_a_very_common_word_pages_through_its_newest_matching_messages(world, ma
 
 def test_a_narrow_search_is_not_windowed(world):
     assert not search.search(world.ada, "refund", now=T0).windowed
+
+
+def test_snippet_marks_stemmed_and_accented_forms_and_starts_at_a_word(world, make_ticket):
+    long_start = "Lorem ipsum dolor sit amet " * 6
+    make_ticket(world.billing, subject="x", text=long_start + "then the café charged us twice")
+    snippet = search.search(world.ada, "cafe charging", now=T0).hits[0].snippet
+    assert "<mark>café</mark> <mark>charged</mark>" in snippet
+    assert snippet.startswith("…") and snippet[1:].split()[0] in long_start.split()
