@@ -5,12 +5,14 @@
 
 Who may see what is decided once, by the ticket queryset the search starts from
 (`tickets.access.visible_tickets` for agents, the customer's own tickets in the portal), and by the kinds of
-message whose text may match (no notes for customers). Both apply inside the SQL that finds, counts and
-snippets the hits, so a hit the searcher may not see changes nothing they are shown.
+message whose text may match (no notes for customers). Both apply inside the SQL that finds and counts the
+hits, and snippets come only from the shown tickets' messages of those kinds, so a hit the searcher may not
+see changes nothing they are shown.
 
 Results are tickets: best match first (recent activity first among equals) or newest activity first, in
 keyset pages. The filters become conditions on the ticket table only (subqueries, no joins), compiled by the
-ORM and placed inside the full-text query.
+ORM and placed inside the full-text query. A search matching more than WINDOW messages the searcher may see
+ranks and pages the tickets of the newest WINDOW of them (`Page.windowed`; the count still covers all).
 """
 
 import base64
