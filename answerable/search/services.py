@@ -393,7 +393,8 @@ def _window(text: str, patterns: list[re.Pattern]) -> str:
     folded = _fold(text)
     found = [m for p in patterns for m in p.finditer(folded)]
     at = min((m.start() for m in found), default=-1)
-    start = max(0, at - SNIPPET_CHARS // 3) if at >= 0 else 0
+    # A little context before the match: the list shows the snippet's start, and cuts its end.
+    start = max(0, at - SNIPPET_CHARS // 6) if at >= 0 else 0
     if start and (space := text.find(" ", start, at)) >= 0:
         start = space + 1  # begin at a word
     end = start + SNIPPET_CHARS
