@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "answerable.satisfaction",
     "answerable.accounts",
     "answerable.portal",
+    "answerable.search",
 ]
 
 MIDDLEWARE = [

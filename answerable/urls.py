@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("answerable.promises.urls")),
     path("", include("answerable.accounts.urls")),
     path("", include("answerable.portal.urls")),
+    path("", include("answerable.search.urls")),
 ]  # fmt: skip

@@ -369,7 +369,8 @@ class TicketMaker:
     TAU = 97 * DAY  # P(active) = 0.9 exp(-age / TAU) + 0.03: about 15% active overall, mostly recent
 
     def __init__(self, w: "Writer", rng: random.Random, n_tickets: int, n_customers: int, now: datetime,
-                 members: dict[int, list[int]], team_ids: list[int]) -> None:  # fmt: skip
+                 members: dict[int, list[int]], team_ids: list[int],
+                 texts: list[str] | None = None) -> None:  # fmt: skip
         self.ts, self.rng, self.n, self.n_customers, self.now = w.ts, rng, n_tickets, n_customers, now
         self.start = now - timedelta(days=365 * YEARS)
         self.span = (now - self.start).total_seconds()
@@ -377,7 +378,7 @@ class TicketMaker:
         self.team_cum = _cumulative([weight for _, weight in TEAMS])
         self.active_cum = _cumulative([0.25, 0.40, 0.25, 0.10])  # new, open, pending, on hold
         self.prio_cum = _cumulative([0.2, 0.6, 0.15, 0.05])
-        self.texts = _texts(rng, 500)
+        self.texts = texts or _texts(rng, 500)
         self.mid = self.eid = 0
         self.active = 0
         self.tickets: list[tuple] = []
@@ -461,7 +462,8 @@ class TicketMaker:
         self.active += active
 
 
-def fill(n_tickets: int, seed: int) -> dict[str, int]:
+def fill(n_tickets: int, seed: int, texts: list[str] | None = None) -> dict[str, int]:
+    """`texts`: the message texts to draw from (bench/search.py brings its own, in several languages)."""
     from django.core.management.color import no_style
     from django.db import connection, transaction
     from django.utils import timezone
@@ -476,7 +478,7 @@ def fill(n_tickets: int, seed: int) -> dict[str, int]:
     n_customers = max(100, n_tickets // 10)
     org_ids = _organisations(rng, max(10, n_customers // 50), now)
     started = time.perf_counter()
-    maker = TicketMaker(w, rng, n_tickets, n_customers, now, members, team_ids)
+    maker = TicketMaker(w, rng, n_tickets, n_customers, now, members, team_ids, texts)
     _customers(w, rng, n_customers, org_ids, maker.start)
     counts = {"tickets": 0, "messages": 0, "events": 0}
     batch = 20_000
