@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "answerable.promises",
     "answerable.coach",
     "answerable.satisfaction",
+    "answerable.insights",
 ]
 
 MIDDLEWARE = [

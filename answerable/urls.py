@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("answerable.console.urls")),
     path("", include("answerable.promises.urls")),
+    path("", include("answerable.insights.urls")),
 ]  # fmt: skip

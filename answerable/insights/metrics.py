@@ -1,0 +1,358 @@
+"""Report figures: one function per metric, over a period, for a set of teams and optionally one agent.
+
+The definitions, edge cases included, are in docs/metrics.md; keep the two in step. Counts are aggregated
+in SQL. Durations need each ticket's business-hours calendar, so their functions read one narrow row per
+duration (team, agent, start, end) and the arithmetic happens here.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncWeek
+
+from answerable.coach.models import CoachFinding
+from answerable.lib.business_hours import BusinessCalendar
+from answerable.promises.models import Promise
+from answerable.promises.services import calendar_for
+from answerable.satisfaction.models import Rating
+from answerable.staff.models import Team
+from answerable.tickets.models import Event, Message, Status, Ticket
+
+ACK_WITHIN = timedelta(seconds=60)
+# (label, lower bound of age, upper bound or None): each bucket includes its lower bound.
+BACKLOG_BUCKETS = (
+    ("Under 1 day", timedelta(0), timedelta(days=1)),
+    ("1–3 days", timedelta(days=1), timedelta(days=3)),
+    ("3–7 days", timedelta(days=3), timedelta(days=7)),
+    ("7–30 days", timedelta(days=7), timedelta(days=30)),
+    ("Over 30 days", timedelta(days=30), None),
+)
+ALL = "all"  # the key of the whole scope in by-agent results
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end): start included, end excluded."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("A period must end after it starts.")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The teams whose tickets count (already limited to what the viewer may see), and maybe one agent."""
+
+    team_ids: tuple[int, ...]
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+@dataclass(frozen=True)
+class Share:
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> float | None:
+        """part / whole, or None when there is nothing to divide (shown as "—", never 0 %)."""
+        return self.part / self.whole if self.whole else None
+
+
+def percentile(sorted_values: Sequence[timedelta], share: float) -> timedelta | None:
+    """Linear interpolation between closest ranks (PostgreSQL percentile_cont, PERCENTILE.INC)."""
+    if not sorted_values:
+        return None
+    rank = share * (len(sorted_values) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def duration_stats(values: Iterable[timedelta]) -> DurationStats:
+    ordered = sorted(values)
+    return DurationStats(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
+
+
+class _Calendars(dict):
+    """Each team's calendar, read once per team that actually appears in the rows."""
+
+    def __missing__(self, team_id: int) -> BusinessCalendar:
+        calendar = calendar_for(Team.objects.get(pk=team_id))
+        self[team_id] = calendar
+        return calendar
+
+
+def _business_stats(
+    rows: Iterable[tuple[int, int | None, datetime, datetime]], *, by_agent: bool
+) -> dict[object, DurationStats]:
+    """rows: (team id, agent id, start, end) -> stats for the whole scope, and per agent if asked."""
+    calendars = _Calendars()
+    groups: dict[object, list[timedelta]] = defaultdict(list)
+    for team_id, agent_id, start, end in rows:
+        spent = calendars[team_id].between(start, end)
+        groups[ALL].append(spent)
+        if by_agent:
+            groups[agent_id].append(spent)
+    stats = {key: duration_stats(values) for key, values in groups.items()}
+    stats.setdefault(ALL, duration_stats([]))
+    return stats
+
+
+def _tickets(scope: Scope) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(team_id__in=scope.team_ids)
+
+
+def _replies() -> QuerySet[Message]:
+    """Replies written by a person: no acknowledgements, no notes."""
+    return Message.objects.filter(kind=Message.Kind.OUTBOUND, automatic=False)
+
+
+# --- response and resolution ---------------------------------------------------------------------------
+
+
+def first_response_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+    """Business time from creation to the first reply, for first replies written in the period; the agent is
+    the first reply's author. Returns {ALL: stats} (plus {agent id: stats} with by_agent)."""
+    first_author = _replies().filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("author")[:1]
+    qs = (
+        _tickets(scope)
+        .filter(first_response_at__gte=period.start, first_response_at__lt=period.end)
+        .annotate(responder=Subquery(first_author))
+    )
+    if scope.agent_id is not None:
+        qs = qs.filter(responder=scope.agent_id)
+    rows = qs.values_list("team_id", "responder", "created_at", "first_response_at")
+    return _business_stats(rows, by_agent=by_agent)
+
+
+def next_response_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+    """For each reply in the period that ends a wait: business time from the first customer message after
+    our previous reply to this reply. The agent is the reply's author."""
+    earlier_reply = (
+        _replies()
+        .filter(ticket=OuterRef("ticket"))
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id")))
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    wait_start = (
+        Message.objects.filter(
+            ticket=OuterRef("ticket"),
+            kind=Message.Kind.INBOUND,
+            created_at__gt=OuterRef("previous"),
+            created_at__lte=OuterRef("created_at"),
+        )
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    qs = _replies().filter(
+        ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
+    )
+    if scope.agent_id is not None:
+        qs = qs.filter(author_id=scope.agent_id)
+    rows = (
+        qs.annotate(previous=Subquery(earlier_reply))
+        .filter(previous__isnull=False)
+        .annotate(waited_from=Subquery(wait_start))
+        .filter(waited_from__isnull=False)
+        .values_list("ticket__team_id", "author_id", "waited_from", "created_at")
+    )
+    return _business_stats(rows, by_agent=by_agent)
+
+
+def _solved(period: Period, scope: Scope) -> QuerySet[Ticket]:
+    qs = _tickets(scope).filter(solved_at__gte=period.start, solved_at__lt=period.end)
+    if scope.agent_id is not None:
+        qs = qs.filter(assignee_id=scope.agent_id)
+    return qs
+
+
+def resolution_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+    """Business time from creation to the latest solve, for tickets whose latest solve is in the period; the
+    agent is the assignee."""
+    rows = _solved(period, scope).values_list("team_id", "assignee_id", "created_at", "solved_at")
+    return _business_stats(rows, by_agent=by_agent)
+
+
+def first_contact_resolution(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Share]:
+    """Of the tickets solved in the period, those solved with exactly one reply and never reopened."""
+    reopened = Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.STATUS_CHANGED, data__old=Status.SOLVED)
+    replies = (
+        _replies().filter(ticket=OuterRef("pk")).order_by().values("ticket").annotate(n=Count("pk")).values("n")
+    )
+    rows = (
+        _solved(period, scope)
+        .annotate(replies=Subquery(replies), reopened=Exists(reopened))
+        .values_list("assignee_id", "replies", "reopened")
+    )
+    counts: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    for agent_id, n_replies, was_reopened in rows:
+        first_contact = int(n_replies == 1 and not was_reopened)
+        for key in (ALL, agent_id) if by_agent else (ALL,):
+            counts[key][0] += first_contact
+            counts[key][1] += 1
+    result = {key: Share(part, whole) for key, (part, whole) in counts.items()}
+    result.setdefault(ALL, Share(0, 0))
+    return result
+
+
+def backlog_by_age(period: Period, scope: Scope, *, now: datetime) -> tuple[datetime, dict[str, int]]:
+    """Tickets open at the end of the period (or now, if sooner), by calendar age at that instant."""
+    as_of = min(period.end, now)
+    qs = _tickets(scope).filter(created_at__lt=as_of).filter(Q(solved_at=None) | Q(solved_at__gt=as_of))
+    if scope.agent_id is not None:
+        qs = qs.filter(assignee_id=scope.agent_id)
+    buckets = {}
+    for label, low, high in BACKLOG_BUCKETS:
+        # age >= low  <=>  created_at <= as_of - low;  age < high  <=>  created_at > as_of - high
+        where = Q(created_at__lte=as_of - low)
+        if high is not None:
+            where &= Q(created_at__gt=as_of - high)
+        buckets[label] = Count("pk", filter=where)
+    return as_of, qs.aggregate(**buckets)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    new: int  # tickets created in the period
+    acknowledged: int
+    within_minute: int
+
+    @property
+    def share(self) -> Share:
+        return Share(self.within_minute, self.acknowledged)
+
+
+def acknowledged_within_minute(period: Period, scope: Scope) -> Acknowledgement:
+    """Of the tickets created in the period and acknowledged, those acknowledged within 60 s (inclusive)."""
+    ack = (
+        Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.ACKNOWLEDGED).order_by("at").values("at")[:1]
+    )
+    qs = _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
+    if scope.agent_id is not None:
+        qs = qs.filter(assignee_id=scope.agent_id)
+    figures = qs.annotate(ack_at=Subquery(ack)).aggregate(
+        new=Count("pk"),
+        acknowledged=Count("pk", filter=Q(ack_at__isnull=False)),
+        within_minute=Count("pk", filter=Q(ack_at__lte=F("created_at") + ACK_WITHIN)),
+    )
+    return Acknowledgement(**figures)
+
+
+# --- promises, satisfaction, coach ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromiseOutcomes:
+    kept: int
+    broken: int
+    reset: int
+
+    @property
+    def kept_share(self) -> Share:
+        return Share(self.kept, self.kept + self.broken)
+
+
+def promise_outcomes(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, PromiseOutcomes]:
+    """Promises closed in the period as kept, broken or reset (dropped ones are not counted); agent: owner."""
+    qs = Promise.objects.filter(
+        ticket__team_id__in=scope.team_ids,
+        closed_at__gte=period.start,
+        closed_at__lt=period.end,
+        status__in=[Promise.Status.KEPT, Promise.Status.BROKEN, Promise.Status.RESET],
+    )
+    if scope.agent_id is not None:
+        qs = qs.filter(owner_id=scope.agent_id)
+    counts = {
+        "kept": Count("pk", filter=Q(status=Promise.Status.KEPT)),
+        "broken": Count("pk", filter=Q(status=Promise.Status.BROKEN)),
+        "reset": Count("pk", filter=Q(status=Promise.Status.RESET)),
+    }
+    result: dict[object, PromiseOutcomes] = {ALL: PromiseOutcomes(**qs.aggregate(**counts))}
+    if by_agent:
+        for row in qs.order_by().values("owner_id").annotate(**counts):
+            result[row.pop("owner_id")] = PromiseOutcomes(**row)
+    return result
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    good: int
+    bad: int
+
+    @property
+    def share_good(self) -> Share:
+        return Share(self.good, self.good + self.bad)
+
+
+def satisfaction(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Satisfaction]:
+    """Ratings first given in the period, with their latest score; agent: the one recorded on the rating."""
+    qs = Rating.objects.filter(
+        ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
+    )
+    if scope.agent_id is not None:
+        qs = qs.filter(agent_id=scope.agent_id)
+    counts = {
+        "good": Count("pk", filter=Q(score=Rating.Score.GOOD)),
+        "bad": Count("pk", filter=Q(score=Rating.Score.BAD)),
+    }
+    result: dict[object, Satisfaction] = {ALL: Satisfaction(**qs.aggregate(**counts))}
+    if by_agent:
+        for row in qs.order_by().values("agent_id").annotate(**counts):
+            result[row.pop("agent_id")] = Satisfaction(**row)
+    return result
+
+
+def _findings(period: Period, scope: Scope) -> QuerySet[CoachFinding]:
+    qs = CoachFinding.objects.filter(
+        ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
+    )
+    if scope.agent_id is not None:
+        qs = qs.filter(agent_id=scope.agent_id)
+    return qs
+
+
+def coach_findings_by_kind(period: Period, scope: Scope) -> dict[str, int]:
+    """Findings recorded on sent replies in the period, per kind (check), most frequent first."""
+    rows = _findings(period, scope).order_by().values("check_name").annotate(n=Count("pk"))
+    return dict(sorted(((r["check_name"], r["n"]) for r in rows), key=lambda kv: (-kv[1], kv[0])))
+
+
+def coach_findings_by_agent(period: Period, scope: Scope) -> dict[int, int]:
+    rows = _findings(period, scope).order_by().values("agent_id").annotate(n=Count("pk"))
+    return {r["agent_id"]: r["n"] for r in rows}
+
+
+def coach_findings_trend(period: Period, scope: Scope, *, tz: tzinfo) -> list[tuple[datetime, dict[str, int]]]:
+    """Findings per week (Monday 00:00 in `tz`) and kind, for every week the period touches, empty ones too."""
+    rows = (
+        _findings(period, scope)
+        .annotate(week=TruncWeek("created_at", tzinfo=tz))
+        .order_by()
+        .values("week", "check_name")
+        .annotate(n=Count("pk"))
+    )
+    weeks: dict[datetime, dict[str, int]] = {}
+    start = period.start.astimezone(tz)
+    week = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    while week < period.end:
+        weeks[week] = {}
+        week += timedelta(days=7)  # wall-clock arithmetic: still Monday 00:00 across a DST change
+    for row in rows:
+        key = row["week"].astimezone(tz)
+        weeks.setdefault(key, {})[row["check_name"]] = row["n"]
+    return sorted(weeks.items())
