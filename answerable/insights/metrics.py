@@ -217,13 +217,14 @@ def backlog_by_age(period: Period, scope: Scope, *, now: datetime) -> tuple[date
     if scope.agent_id is not None:
         qs = qs.filter(assignee_id=scope.agent_id)
     buckets = {}
-    for label, low, high in BACKLOG_BUCKETS:
+    for i, (_, low, high) in enumerate(BACKLOG_BUCKETS):
         # age >= low  <=>  created_at <= as_of - low;  age < high  <=>  created_at > as_of - high
         where = Q(created_at__lte=as_of - low)
         if high is not None:
             where &= Q(created_at__gt=as_of - high)
-        buckets[label] = Count("pk", filter=where)
-    return as_of, qs.aggregate(**buckets)
+        buckets[f"b{i}"] = Count("pk", filter=where)
+    counts = qs.aggregate(**buckets)
+    return as_of, {label: counts[f"b{i}"] for i, (label, _, _) in enumerate(BACKLOG_BUCKETS)}
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ def promise_outcomes(period: Period, scope: Scope, *, by_agent: bool = False) ->
     result: dict[object, PromiseOutcomes] = {ALL: PromiseOutcomes(**qs.aggregate(**counts))}
     if by_agent:
         for row in qs.order_by().values("owner_id").annotate(**counts):
-            result[row.pop("owner_id")] = PromiseOutcomes(**row)
+            owner = row.pop("owner_id")
+            result[owner] = PromiseOutcomes(**row)
     return result
 
 
@@ -313,7 +315,8 @@ def satisfaction(period: Period, scope: Scope, *, by_agent: bool = False) -> dic
     result: dict[object, Satisfaction] = {ALL: Satisfaction(**qs.aggregate(**counts))}
     if by_agent:
         for row in qs.order_by().values("agent_id").annotate(**counts):
-            result[row.pop("agent_id")] = Satisfaction(**row)
+            agent = row.pop("agent_id")
+            result[agent] = Satisfaction(**row)
     return result
 
 
