@@ -29,6 +29,7 @@ def may_see_dashboard(user: Agent) -> bool:
 
 @dataclass(frozen=True)
 class ReportTarget:
+    allowed: list[Team]  # every team the viewer may pick
     teams: list[Team]  # the teams the figures cover
     team: Team | None  # the one team asked for, if any
     agent: Agent | None  # the one agent asked for, if any
@@ -46,7 +47,7 @@ def report_target(user: Agent, *, team_id: int | None, agent_id: int | None) -> 
     if not sees_others(user):
         if agent_id not in (None, user.pk):
             raise Http404("No such agent")
-        return ReportTarget(teams=teams, team=team, agent=user, agents=None)
+        return ReportTarget(allowed=allowed, teams=teams, team=team, agent=user, agents=None)
     members = Agent.objects.filter(is_active=True, teams__in=teams).distinct().order_by("first_name", "username")
     agent = None
     if agent_id is not None:
@@ -57,4 +58,4 @@ def report_target(user: Agent, *, team_id: int | None, agent_id: int | None) -> 
         )
         if agent is None:
             raise Http404("No such agent")
-    return ReportTarget(teams=teams, team=team, agent=agent, agents=None if agent else list(members))
+    return ReportTarget(allowed=allowed, teams=teams, team=team, agent=agent, agents=None if agent else list(members))

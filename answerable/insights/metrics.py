@@ -87,8 +87,9 @@ def duration_stats(values: Iterable[timedelta]) -> DurationStats:
     return DurationStats(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
 
 
-class _Calendars(dict):
-    """Each team's calendar, read once per team that actually appears in the rows."""
+class Calendars(dict):
+    """Each team's calendar, read once per team that actually appears in the rows; share one between the
+    duration metrics of a report so each team is read once."""
 
     def __missing__(self, team_id: int) -> BusinessCalendar:
         calendar = calendar_for(Team.objects.get(pk=team_id))
@@ -97,10 +98,10 @@ class _Calendars(dict):
 
 
 def _business_stats(
-    rows: Iterable[tuple[int, int | None, datetime, datetime]], *, by_agent: bool
+    rows: Iterable[tuple[int, int | None, datetime, datetime]], *, by_agent: bool, calendars: Calendars | None
 ) -> dict[object, DurationStats]:
     """rows: (team id, agent id, start, end) -> stats for the whole scope, and per agent if asked."""
-    calendars = _Calendars()
+    calendars = Calendars() if calendars is None else calendars
     groups: dict[object, list[timedelta]] = defaultdict(list)
     for team_id, agent_id, start, end in rows:
         spent = calendars[team_id].between(start, end)
@@ -124,7 +125,9 @@ def _replies() -> QuerySet[Message]:
 # --- response and resolution ---------------------------------------------------------------------------
 
 
-def first_response_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+def first_response_time(
+    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+) -> dict[object, DurationStats]:
     """Business time from creation to the first reply, for first replies written in the period; the agent is
     the first reply's author. Returns {ALL: stats} (plus {agent id: stats} with by_agent)."""
     first_author = _replies().filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("author")[:1]
@@ -136,10 +139,12 @@ def first_response_time(period: Period, scope: Scope, *, by_agent: bool = False)
     if scope.agent_id is not None:
         qs = qs.filter(responder=scope.agent_id)
     rows = qs.values_list("team_id", "responder", "created_at", "first_response_at")
-    return _business_stats(rows, by_agent=by_agent)
+    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
 
 
-def next_response_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+def next_response_time(
+    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+) -> dict[object, DurationStats]:
     """For each reply in the period that ends a wait: business time from the first customer message after
     our previous reply to this reply. The agent is the reply's author."""
     earlier_reply = (
@@ -171,7 +176,7 @@ def next_response_time(period: Period, scope: Scope, *, by_agent: bool = False) 
         .filter(waited_from__isnull=False)
         .values_list("ticket__team_id", "author_id", "waited_from", "created_at")
     )
-    return _business_stats(rows, by_agent=by_agent)
+    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
 
 
 def _solved(period: Period, scope: Scope) -> QuerySet[Ticket]:
@@ -181,11 +186,13 @@ def _solved(period: Period, scope: Scope) -> QuerySet[Ticket]:
     return qs
 
 
-def resolution_time(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, DurationStats]:
+def resolution_time(
+    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+) -> dict[object, DurationStats]:
     """Business time from creation to the latest solve, for tickets whose latest solve is in the period; the
     agent is the assignee."""
     rows = _solved(period, scope).values_list("team_id", "assignee_id", "created_at", "solved_at")
-    return _business_stats(rows, by_agent=by_agent)
+    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
 
 
 def first_contact_resolution(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Share]:

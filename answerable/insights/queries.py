@@ -164,7 +164,11 @@ def agent_loads(team_ids: list[int], *, now: datetime) -> list[AgentLoad]:
     # 11. tone findings this week per agent
     for r in (
         CoachFinding.objects.filter(
-            agent_id__in=list(loads), ticket__team_id__in=team_ids, check_name="tone", created_at__gte=now - WEEK
+            agent_id__in=list(loads),
+            ticket__team_id__in=team_ids,
+            check_name="tone",
+            created_at__gte=now - WEEK,
+            created_at__lte=now,
         )
         .order_by()
         .values("agent_id")

@@ -173,9 +173,10 @@ def build(
 ) -> Report:
     """The whole report. `agents`: show a per-agent table for these agents (None: no table)."""
     by_agent = agents is not None
-    frt = metrics.first_response_time(period, scope, by_agent=by_agent)
-    nrt = metrics.next_response_time(period, scope, by_agent=by_agent)
-    res = metrics.resolution_time(period, scope, by_agent=by_agent)
+    calendars = metrics.Calendars()
+    frt = metrics.first_response_time(period, scope, by_agent=by_agent, calendars=calendars)
+    nrt = metrics.next_response_time(period, scope, by_agent=by_agent, calendars=calendars)
+    res = metrics.resolution_time(period, scope, by_agent=by_agent, calendars=calendars)
     fcr = metrics.first_contact_resolution(period, scope, by_agent=by_agent)
     ack = metrics.acknowledged_within_minute(period, scope)
     as_of, backlog = metrics.backlog_by_age(period, scope, now=now)

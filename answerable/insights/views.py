@@ -51,7 +51,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "target": target,
         "report": built,
         "presets": PRESETS,
-        "teams": list(access.report_teams(request.user)),
+        "teams": target.allowed if target else list(access.report_teams(request.user)),
         "agents": target.agents if target and target.agents is not None else [],
         "sees_others": access.sees_others(request.user),
         "query": request.GET.urlencode(),
