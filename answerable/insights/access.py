@@ -48,7 +48,9 @@ def report_target(user: Agent, *, team_id: int | None, agent_id: int | None) -> 
         if agent_id not in (None, user.pk):
             raise Http404("No such agent")
         return ReportTarget(allowed=allowed, teams=teams, team=team, agent=user, agents=None)
-    members = Agent.objects.filter(is_active=True, teams__in=teams).distinct().order_by("first_name", "username")
+    members = (
+        Agent.objects.filter(is_active=True, teams__in=teams).distinct().order_by("first_name", "username")
+    )
     agent = None
     if agent_id is not None:
         agent = (
@@ -58,4 +60,6 @@ def report_target(user: Agent, *, team_id: int | None, agent_id: int | None) -> 
         )
         if agent is None:
             raise Http404("No such agent")
-    return ReportTarget(allowed=allowed, teams=teams, team=team, agent=agent, agents=None if agent else list(members))
+    return ReportTarget(
+        allowed=allowed, teams=teams, team=team, agent=agent, agents=None if agent else list(members)
+    )

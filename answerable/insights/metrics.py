@@ -26,9 +26,9 @@ ACK_WITHIN = timedelta(seconds=60)
 # (label, lower bound of age, upper bound or None): each bucket includes its lower bound.
 BACKLOG_BUCKETS = (
     ("Under 1 day", timedelta(0), timedelta(days=1)),
-    ("1–3 days", timedelta(days=1), timedelta(days=3)),
-    ("3–7 days", timedelta(days=3), timedelta(days=7)),
-    ("7–30 days", timedelta(days=7), timedelta(days=30)),
+    ("1-3 days", timedelta(days=1), timedelta(days=3)),
+    ("3-7 days", timedelta(days=3), timedelta(days=7)),
+    ("7-30 days", timedelta(days=7), timedelta(days=30)),
     ("Over 30 days", timedelta(days=30), None),
 )
 ALL = "all"  # the key of the whole scope in by-agent results
@@ -150,7 +150,10 @@ def next_response_time(
     earlier_reply = (
         _replies()
         .filter(ticket=OuterRef("ticket"))
-        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id")))
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+        )
         .order_by("-created_at", "-id")
         .values("created_at")[:1]
     )
@@ -197,9 +200,16 @@ def resolution_time(
 
 def first_contact_resolution(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Share]:
     """Of the tickets solved in the period, those solved with exactly one reply and never reopened."""
-    reopened = Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.STATUS_CHANGED, data__old=Status.SOLVED)
+    reopened = Event.objects.filter(
+        ticket=OuterRef("pk"), kind=Event.Kind.STATUS_CHANGED, data__old=Status.SOLVED
+    )
     replies = (
-        _replies().filter(ticket=OuterRef("pk")).order_by().values("ticket").annotate(n=Count("pk")).values("n")
+        _replies()
+        .filter(ticket=OuterRef("pk"))
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     rows = (
         _solved(period, scope)
@@ -248,7 +258,9 @@ class Acknowledgement:
 def acknowledged_within_minute(period: Period, scope: Scope) -> Acknowledgement:
     """Of the tickets created in the period and acknowledged, those acknowledged within 60 s (inclusive)."""
     ack = (
-        Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.ACKNOWLEDGED).order_by("at").values("at")[:1]
+        Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.ACKNOWLEDGED)
+        .order_by("at")
+        .values("at")[:1]
     )
     qs = _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
     if scope.agent_id is not None:
@@ -275,7 +287,9 @@ class PromiseOutcomes:
         return Share(self.kept, self.kept + self.broken)
 
 
-def promise_outcomes(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, PromiseOutcomes]:
+def promise_outcomes(
+    period: Period, scope: Scope, *, by_agent: bool = False
+) -> dict[object, PromiseOutcomes]:
     """Promises closed in the period as kept, broken or reset (dropped ones are not counted); agent: owner."""
     qs = Promise.objects.filter(
         ticket__team_id__in=scope.team_ids,
@@ -347,8 +361,10 @@ def coach_findings_by_agent(period: Period, scope: Scope) -> dict[int, int]:
     return {r["agent_id"]: r["n"] for r in rows}
 
 
-def coach_findings_trend(period: Period, scope: Scope, *, tz: tzinfo) -> list[tuple[datetime, dict[str, int]]]:
-    """Findings per week (Monday 00:00 in `tz`) and kind, for every week the period touches, empty ones too."""
+def coach_findings_trend(
+    period: Period, scope: Scope, *, tz: tzinfo
+) -> list[tuple[datetime, dict[str, int]]]:
+    """Findings per week (from Monday 00:00 in `tz`) and kind, for every week the period touches (empty too)."""
     rows = (
         _findings(period, scope)
         .annotate(week=TruncWeek("created_at", tzinfo=tz))

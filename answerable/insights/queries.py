@@ -61,17 +61,23 @@ class Dashboard:
 
 def dashboard(teams: list[Team], *, now: datetime, day_start: datetime) -> Dashboard:
     team_ids = [t.pk for t in teams]
-    waiting_tickets = Ticket.objects.filter(team_id__in=team_ids, status__in=_ACTIVE, waiting_since__isnull=False)
+    waiting_tickets = Ticket.objects.filter(
+        team_id__in=team_ids, status__in=_ACTIVE, waiting_since__isnull=False
+    )
     # 1. count and oldest wait per team
     per_team = {
         r["team_id"]: r
-        for r in waiting_tickets.order_by().values("team_id").annotate(n=Count("pk"), oldest=Min("waiting_since"))
+        for r in waiting_tickets.order_by()
+        .values("team_id")
+        .annotate(n=Count("pk"), oldest=Min("waiting_since"))
     }
     # 2. the longest waits, a few per team, in one query (a window ranks each team's waits)
     ranked = (
         waiting_tickets.select_related("customer__organisation", "assignee")
         .annotate(
-            rank=Window(RowNumber(), partition_by=[F("team_id")], order_by=[F("waiting_since").asc(), F("id").asc()])
+            rank=Window(
+                RowNumber(), partition_by=[F("team_id")], order_by=[F("waiting_since").asc(), F("id").asc()]
+            )
         )
         .filter(rank__lte=WAITING_PER_TEAM)
         .order_by("waiting_since", "id")
@@ -95,15 +101,17 @@ def dashboard(teams: list[Team], *, now: datetime, day_start: datetime) -> Dashb
     )
     open_ = promises.filter(status=Promise.Status.OPEN, paused_at=None)
     # 3. about to break: warned (75 % of the window used) or due within two hours
-    about_to_break = open_.filter(Q(warn_at__lte=now) | Q(due_at__lte=now + SOON)).order_by("due_at")[:LIST_LIMIT]
+    about_to_break = open_.filter(Q(warn_at__lte=now) | Q(due_at__lte=now + SOON)).order_by("due_at")[
+        :LIST_LIMIT
+    ]
     # 4. broken and not replaced by a new expectation, on tickets still being worked
     overdue = promises.filter(
         status=Promise.Status.BROKEN, replaced_by=None, ticket__status__in=_ACTIVE
     ).order_by("due_at")[:LIST_LIMIT]
     # 5. open escalations: the get-back promises escalations make
-    escalations = promises.filter(status=Promise.Status.OPEN, source=Promise.Source.ESCALATION).order_by("due_at")[
-        :LIST_LIMIT
-    ]
+    escalations = promises.filter(status=Promise.Status.OPEN, source=Promise.Source.ESCALATION).order_by(
+        "due_at"
+    )[:LIST_LIMIT]
     # 6. tile totals for promises: one aggregate
     totals = Promise.objects.filter(ticket__team_id__in=team_ids).aggregate(
         at_risk=Count("pk", filter=Q(status=Promise.Status.OPEN, paused_at=None, warn_at__lte=now)),

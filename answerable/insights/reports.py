@@ -44,7 +44,7 @@ class Cell:
 
     @property
     def csv(self) -> str:
-        """Machine form: minutes (one decimal) for durations, percent (one decimal) for shares, "" for none."""
+        """Machine form: minutes for durations, percent for shares (one decimal each), "" for none."""
         if self.value is None:
             return ""
         if self.kind == DURATION:
@@ -76,7 +76,9 @@ class Report:
         out = [["figure", "row", "column", "value"]]
         for f in self.figures:
             for label, cells in f.rows:
-                out.extend([f.title, label, column, cell.csv] for column, cell in zip(f.columns, cells, strict=True))
+                out.extend(
+                    [f.title, label, column, cell.csv] for column, cell in zip(f.columns, cells, strict=True)
+                )
         return out
 
 
@@ -87,12 +89,18 @@ def _share_cells(share: Share) -> list[Cell]:
 def _times_figure(frt: DurationStats, nrt: DurationStats, res: DurationStats) -> Figure:
     rows = [("First response", frt), ("Next response", nrt), ("Resolution", res)]
     if frt.median is not None:
-        caption = f"Median first response {format_duration(frt.median)}, 90 % within {format_duration(frt.p90)}"
+        caption = (
+            f"Median first response {format_duration(frt.median)}, 90 % within {format_duration(frt.p90)}"
+        )
         caption += f" ({frt.count} tickets)."
     else:
         caption = "No first response in this period."
     bars = [
-        Bar(f"{label} · {name}", value.total_seconds() / 60 if value is not None else None, format_duration(value))
+        Bar(
+            f"{label} · {name}",
+            value.total_seconds() / 60 if value is not None else None,
+            format_duration(value),
+        )
         for label, s in rows
         for name, value in (("median", s.median), ("90th pct", s.p90))
     ]
@@ -145,7 +153,9 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def _counts_figure(key: str, title: str, caption: str, counts: dict[str, int], column: str, **kw: object) -> Figure:
+def _counts_figure(
+    key: str, title: str, caption: str, counts: dict[str, int], column: str, **kw: object
+) -> Figure:
     bars = [Bar(label, n, str(n)) for label, n in counts.items()]
     return Figure(
         key=key,

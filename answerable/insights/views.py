@@ -37,7 +37,9 @@ def _report(request: HttpRequest) -> tuple[ReportForm, access.ReportTarget | Non
     )
     tz = timezone.get_current_timezone()
     start, end = form.bounds(tz)
-    scope = Scope(team_ids=tuple(t.pk for t in target.teams), agent_id=target.agent.pk if target.agent else None)
+    scope = Scope(
+        team_ids=tuple(t.pk for t in target.teams), agent_id=target.agent.pk if target.agent else None
+    )
     report = reports.build(Period(start, end), scope, now=clock.now(), tz=tz, agents=target.agents)
     return form, target, report
 

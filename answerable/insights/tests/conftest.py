@@ -93,7 +93,9 @@ def desk(make_team, make_agent, make_customer, make_ticket) -> Desk:
     a = make_ticket(billing, subject="A", now=at(10, 9))
     services.assign(a, alice, actor=sue, now=at(10, 9))
     services.acknowledge(a, now=at(10, 9, 1))
-    first = reply(a, alice, at(10, 9, 30), promises=[PromiseDraft("I'll get back to you by 15:00", at(10, 15))])
+    first = reply(
+        a, alice, at(10, 9, 30), promises=[PromiseDraft("I'll get back to you by 15:00", at(10, 15))]
+    )
     coach.record(a, [_finding("tone"), _finding("coverage")], agent=alice, message=first,
                  outcome="sent_anyway", now=at(10, 9, 30))  # fmt: skip
     ledger.sweep_once(at(10, 15, 1))
@@ -108,7 +110,9 @@ def desk(make_team, make_agent, make_customer, make_ticket) -> Desk:
     services.acknowledge(b, now=at(10, 16, 0, 30))
     services.assign(b, carl, actor=sue, now=at(10, 16, 1))
     second = reply(b, carl, at(11, 9, 15), status_after=Status.SOLVED)
-    coach.record(b, [_finding("empathy")], agent=carl, message=second, outcome="sent_anyway", now=at(11, 9, 15))
+    coach.record(
+        b, [_finding("empathy")], agent=carl, message=second, outcome="sent_anyway", now=at(11, 9, 15)
+    )
     _rate(b, "bad", at(11, 10))
     _rate(b, "good", at(12, 9))
     # C
@@ -148,4 +152,6 @@ def desk(make_team, make_agent, make_customer, make_ticket) -> Desk:
     services.assign(s, bob, actor=ada, now=at(10, 9))
     reply(s, bob, at(10, 9, 1), status_after=Status.SOLVED)
     _rate(s, "bad", at(10, 10))
-    return Desk(billing, shipping, alice, carl, bob, sue, ada, dict(A=a, B=b, C=c, D=d, E=e, F=f, G=g, H=h, S=s))
+    return Desk(
+        billing, shipping, alice, carl, bob, sue, ada, dict(A=a, B=b, C=c, D=d, E=e, F=f, G=g, H=h, S=s)
+    )

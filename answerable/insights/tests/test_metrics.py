@@ -41,7 +41,9 @@ def test_first_response_counts_business_time_to_the_first_human_reply_in_the_per
 
 
 def test_first_response_for_one_agent_counts_the_tickets_they_answered_first(desk):
-    assert metrics.first_response_time(WEEK, desk.agent_scope(desk.carl))[ALL] == DurationStats(1, 75 * M, 75 * M)
+    assert metrics.first_response_time(WEEK, desk.agent_scope(desk.carl))[ALL] == DurationStats(
+        1, 75 * M, 75 * M
+    )
 
 
 def test_next_response_measures_each_wait_from_its_first_customer_message(desk):
@@ -94,10 +96,10 @@ def test_backlog_counts_tickets_open_at_the_end_of_the_period_by_age(desk):
     # 2 d 7.5 h) 1-3 days; F (Thu 10:00, 3 d 14 h) 3-7 days; E (1 Feb) over 30 days.
     # A, B and D were solved by then; C's reply on Mon 16 does not matter (it is not solved).
     assert as_of == at(16, 0)
-    assert buckets == {"Under 1 day": 1, "1–3 days": 2, "3–7 days": 1, "7–30 days": 0, "Over 30 days": 1}
+    assert buckets == {"Under 1 day": 1, "1-3 days": 2, "3-7 days": 1, "7-30 days": 0, "Over 30 days": 1}
     # Alice's (assignee): C and F
     _, mine = metrics.backlog_by_age(WEEK, desk.agent_scope(desk.alice), now=LATER)
-    assert mine == {"Under 1 day": 0, "1–3 days": 1, "3–7 days": 1, "7–30 days": 0, "Over 30 days": 0}
+    assert mine == {"Under 1 day": 0, "1-3 days": 1, "3-7 days": 1, "7-30 days": 0, "Over 30 days": 0}
 
 
 def test_backlog_of_a_period_not_over_yet_is_taken_now(desk):
@@ -105,7 +107,7 @@ def test_backlog_of_a_period_not_over_yet_is_taken_now(desk):
     # solved again Thu 09:30: solved by noon); F (Thu 10:00, 2 h) and E. C, G, H do not exist yet.
     as_of, buckets = metrics.backlog_by_age(WEEK, desk.billing_scope, now=at(12, 12))
     assert as_of == at(12, 12)
-    assert buckets == {"Under 1 day": 1, "1–3 days": 0, "3–7 days": 0, "7–30 days": 0, "Over 30 days": 1}
+    assert buckets == {"Under 1 day": 1, "1-3 days": 0, "3-7 days": 0, "7-30 days": 0, "Over 30 days": 1}
 
 
 def test_acknowledged_within_a_minute_counts_sixty_seconds_as_within(desk):
@@ -142,7 +144,11 @@ def test_satisfaction_counts_each_solve_once_with_its_latest_rating(desk):
 
 def test_coach_findings_by_kind_count_only_the_period(desk):
     # In the week: A tone + coverage, B empathy, D tone. C's (Mon 16) and E's (Sun 8) are outside.
-    assert metrics.coach_findings_by_kind(WEEK, desk.billing_scope) == {"tone": 2, "coverage": 1, "empathy": 1}
+    assert metrics.coach_findings_by_kind(WEEK, desk.billing_scope) == {
+        "tone": 2,
+        "coverage": 1,
+        "empathy": 1,
+    }
     assert metrics.coach_findings_by_kind(WEEK, desk.agent_scope(desk.carl)) == {"empathy": 1}
     assert metrics.coach_findings_by_agent(WEEK, desk.billing_scope) == {desk.alice.pk: 3, desk.carl.pk: 1}
 

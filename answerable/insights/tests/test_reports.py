@@ -53,16 +53,25 @@ def test_the_csv_has_exactly_the_numbers_of_the_page(desk, client):
 
 def test_the_page_shows_the_hand_computed_figures(desk, client):
     client.force_login(desk.sue)
-    cells = {(f, r, c): v for f, r, c, v in _cells(client.get(reverse("reports"), WEEK_QUERY).content.decode())}
+    cells = {
+        (f, r, c): v for f, r, c, v in _cells(client.get(reverse("reports"), WEEK_QUERY).content.decode())
+    }
     times = "Response and resolution times"
     # the same arithmetic as test_metrics: medians 75, 165, 510 minutes; p90 111, 201, 538
     assert cells[(times, "First response", "Median")] == "75.0"
     assert cells[(times, "First response", "90th percentile")] == "111.0"
     assert cells[(times, "Next response", "Median")] == "165.0"
     assert cells[(times, "Resolution", "90th percentile")] == "538.0"
-    assert cells[("First contact and acknowledgement", "Solved at first contact (of solved)", "Share")] == "33.3"
-    assert cells[("First contact and acknowledgement", "Acknowledged within a minute (of acknowledged)", "Share")] == "75.0"
-    assert cells[("Backlog by age", "1–3 days", "Open tickets")] == "2"
+    assert (
+        cells[("First contact and acknowledgement", "Solved at first contact (of solved)", "Share")] == "33.3"
+    )
+    assert (
+        cells[
+            ("First contact and acknowledgement", "Acknowledged within a minute (of acknowledged)", "Share")
+        ]
+        == "75.0"
+    )
+    assert cells[("Backlog by age", "1-3 days", "Open tickets")] == "2"
     assert cells[("Promises kept and broken", "Broken", "Promises")] == "2"
     assert cells[("Satisfaction", "Good", "Ratings")] == "3"
     assert cells[("Coach findings by kind", "Tone", "Findings")] == "2"
@@ -154,7 +163,9 @@ def test_a_bad_period_is_a_clear_400_that_keeps_what_was_typed(desk, client, que
     assert download.status_code == 400 and message in download.content.decode()
 
 
-@pytest.mark.parametrize(("preset", "first"), [("7", at(14, 0)), ("30", at(19, 0, month=2)), ("90", at(21, 0, month=12))])
+@pytest.mark.parametrize(
+    ("preset", "first"), [("7", at(14, 0)), ("30", at(19, 0, month=2)), ("90", at(21, 0, month=12))]
+)
 def test_presets_end_today_in_the_viewers_zone(desk, client, preset, first):
     client.force_login(desk.sue)
     response = client.get(reverse("reports"), {"preset": preset})
