@@ -364,7 +364,7 @@ def coach_findings_by_agent(period: Period, scope: Scope) -> dict[int, int]:
 def coach_findings_trend(
     period: Period, scope: Scope, *, tz: tzinfo
 ) -> list[tuple[datetime, dict[str, int]]]:
-    """Findings per week (from Monday 00:00 in `tz`) and kind, for every week the period touches (empty too)."""
+    """Findings per week (weeks from Monday 00:00 in `tz`) and kind; weeks without findings too."""
     rows = (
         _findings(period, scope)
         .annotate(week=TruncWeek("created_at", tzinfo=tz))
