@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 640
-LABEL_W = 190
-VALUE_W = 110
+WIDTH = 500
+LABEL_W = 195
+VALUE_W = 85
 ROW_H = 26
 BAR_H = 16
 
