@@ -11,11 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import TruncWeek
 
 from answerable.coach.models import CoachFinding
-from answerable.lib.business_hours import BusinessCalendar
+from answerable.insights.models import Duration
+from answerable.insights.spans import FastCalendar
 from answerable.promises.models import Promise
 from answerable.promises.services import calendar_for
 from answerable.satisfaction.models import Rating
@@ -32,6 +34,7 @@ BACKLOG_BUCKETS = (
     ("Over 30 days", timedelta(days=30), None),
 )
 ALL = "all"  # the key of the whole scope in by-agent results
+STORE_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -91,26 +94,47 @@ class Calendars(dict):
     """Each team's calendar, read once per team that actually appears in the rows; share one between the
     duration metrics of a report so each team is read once."""
 
-    def __missing__(self, team_id: int) -> BusinessCalendar:
-        calendar = calendar_for(Team.objects.get(pk=team_id))
+    def __missing__(self, team_id: int) -> FastCalendar:
+        calendar = FastCalendar(calendar_for(Team.objects.get(pk=team_id)))
         self[team_id] = calendar
         return calendar
 
 
-def _business_stats(
-    rows: Iterable[tuple[int, int | None, datetime, datetime]], *, by_agent: bool, calendars: Calendars | None
-) -> dict[object, DurationStats]:
-    """rows: (team id, agent id, start, end) -> stats for the whole scope, and per agent if asked."""
-    calendars = Calendars() if calendars is None else calendars
+def _stats(rows: Iterable[tuple[int | None, float]], *, by_agent: bool) -> dict[object, DurationStats]:
+    """rows: (agent id, business seconds) -> stats for the whole scope, and per agent if asked."""
     groups: dict[object, list[timedelta]] = defaultdict(list)
-    for team_id, agent_id, start, end in rows:
-        spent = calendars[team_id].between(start, end)
+    for agent_id, seconds in rows:
+        spent = timedelta(seconds=seconds)
         groups[ALL].append(spent)
         if by_agent:
             groups[agent_id].append(spent)
     stats = {key: duration_stats(values) for key, values in groups.items()}
     stats.setdefault(ALL, duration_stats([]))
     return stats
+
+
+def _store(kind: str, rows: Iterable[tuple], calendars: Calendars | None) -> None:
+    """Cache the business time of rows (ticket id, message id, team id, agent id, start, end); a row with no
+    start ended no wait and is cached as such."""
+    calendars = Calendars() if calendars is None else calendars
+    batch: list[Duration] = []
+    for ticket_id, message_id, team_id, agent_id, start, end in rows:
+        seconds = None if start is None else calendars[team_id].between(start, end).total_seconds()
+        batch.append(
+            Duration(kind=kind, ticket_id=ticket_id, message_id=message_id, agent_id=agent_id, ended_at=end,
+                     seconds=seconds)
+        )  # fmt: skip
+        if len(batch) >= STORE_BATCH:
+            Duration.objects.bulk_create(batch, ignore_conflicts=True)  # a concurrent report stored it first
+            batch = []
+    if batch:
+        Duration.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def _cached(kind: str, period: Period, scope: Scope) -> QuerySet[Duration]:
+    return Duration.objects.filter(
+        kind=kind, ended_at__gte=period.start, ended_at__lt=period.end, ticket__team_id__in=scope.team_ids
+    )
 
 
 def _tickets(scope: Scope) -> QuerySet[Ticket]:
@@ -130,16 +154,21 @@ def first_response_time(
 ) -> dict[object, DurationStats]:
     """Business time from creation to the first reply, for first replies written in the period; the agent is
     the first reply's author. Returns {ALL: stats} (plus {agent id: stats} with by_agent)."""
+    kind = Duration.Kind.FIRST_RESPONSE
+    cached = Duration.objects.filter(kind=kind, ticket=OuterRef("pk"), ended_at=OuterRef("first_response_at"))
     first_author = _replies().filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("author")[:1]
-    qs = (
+    missing = (
         _tickets(scope)
         .filter(first_response_at__gte=period.start, first_response_at__lt=period.end)
-        .annotate(responder=Subquery(first_author))
+        .filter(~Exists(cached))
+        .annotate(responder=Subquery(first_author), none=Value(None, output_field=IntegerField()))
+        .values_list("pk", "none", "team_id", "responder", "created_at", "first_response_at")
     )
+    _store(kind, missing, calendars)
+    rows = _cached(kind, period, scope).filter(ticket__first_response_at=F("ended_at"))
     if scope.agent_id is not None:
-        qs = qs.filter(responder=scope.agent_id)
-    rows = qs.values_list("team_id", "responder", "created_at", "first_response_at")
-    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
+        rows = rows.filter(agent_id=scope.agent_id)
+    return _stats(rows.values_list("agent_id", "seconds"), by_agent=by_agent)
 
 
 def next_response_time(
@@ -147,6 +176,7 @@ def next_response_time(
 ) -> dict[object, DurationStats]:
     """For each reply in the period that ends a wait: business time from the first customer message after
     our previous reply to this reply. The agent is the reply's author."""
+    kind = Duration.Kind.NEXT_RESPONSE
     earlier_reply = (
         _replies()
         .filter(ticket=OuterRef("ticket"))
@@ -167,19 +197,19 @@ def next_response_time(
         .order_by("created_at", "id")
         .values("created_at")[:1]
     )
-    qs = _replies().filter(
-        ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
+    missing = (
+        _replies()
+        .filter(ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end)
+        .filter(~Exists(Duration.objects.filter(message=OuterRef("pk"))))
+        .annotate(previous=Subquery(earlier_reply))
+        .annotate(waited_from=Subquery(wait_start))  # NULL after no earlier reply: a first response
+        .values_list("ticket_id", "pk", "ticket__team_id", "author_id", "waited_from", "created_at")
     )
+    _store(kind, missing, calendars)
+    rows = _cached(kind, period, scope).filter(seconds__isnull=False)
     if scope.agent_id is not None:
-        qs = qs.filter(author_id=scope.agent_id)
-    rows = (
-        qs.annotate(previous=Subquery(earlier_reply))
-        .filter(previous__isnull=False)
-        .annotate(waited_from=Subquery(wait_start))
-        .filter(waited_from__isnull=False)
-        .values_list("ticket__team_id", "author_id", "waited_from", "created_at")
-    )
-    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
+        rows = rows.filter(agent_id=scope.agent_id)
+    return _stats(rows.values_list("agent_id", "seconds"), by_agent=by_agent)
 
 
 def _solved(period: Period, scope: Scope) -> QuerySet[Ticket]:
@@ -193,9 +223,24 @@ def resolution_time(
     period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
 ) -> dict[object, DurationStats]:
     """Business time from creation to the latest solve, for tickets whose latest solve is in the period; the
-    agent is the assignee."""
-    rows = _solved(period, scope).values_list("team_id", "assignee_id", "created_at", "solved_at")
-    return _business_stats(rows, by_agent=by_agent, calendars=calendars)
+    agent is the assignee now."""
+    kind = Duration.Kind.RESOLUTION
+    cached = Duration.objects.filter(kind=kind, ticket=OuterRef("pk"), ended_at=OuterRef("solved_at"))
+    missing = list(
+        _tickets(scope)
+        .filter(solved_at__gte=period.start, solved_at__lt=period.end)
+        .filter(~Exists(cached))
+        .values_list("pk", "team_id", "created_at", "solved_at")
+    )
+    if missing:
+        with transaction.atomic():
+            # a reopened and re-solved ticket: its earlier resolution no longer counts anywhere
+            Duration.objects.filter(kind=kind, ticket_id__in=[m[0] for m in missing]).delete()
+            _store(kind, ((pk, None, team, None, a, b) for pk, team, a, b in missing), calendars)
+    rows = _cached(kind, period, scope).filter(ticket__solved_at=F("ended_at"))
+    if scope.agent_id is not None:
+        rows = rows.filter(ticket__assignee_id=scope.agent_id)
+    return _stats(rows.values_list("ticket__assignee_id", "seconds"), by_agent=by_agent)
 
 
 def first_contact_resolution(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Share]:

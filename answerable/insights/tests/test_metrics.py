@@ -186,3 +186,24 @@ def test_durations_use_each_tickets_team_calendar(make_team, make_agent, make_ti
                    promises=[])  # fmt: skip
     week = Period(at(16, 0), at(23, 0))
     assert metrics.first_response_time(week, Scope((berlin.pk,)))[ALL] == DurationStats(1, 60 * M, 60 * M)
+
+
+def test_cached_durations_follow_a_reopened_ticket_and_can_be_thrown_away(desk):
+    from answerable.insights.models import Duration
+    from answerable.tickets import services
+    from answerable.tickets.models import Status
+
+    before = metrics.resolution_time(WEEK, desk.billing_scope)[ALL]
+    assert Duration.objects.filter(kind="resolution").count() == 3
+    # B (solved Wed 09:15) is reopened on Fri 10:00 and solved again Fri 11:00: its resolution is now
+    # Tue 16:00 -> Fri 11:00 = 60 (Tue) + 480 (Wed) + 480 (Thu) + 120 (Fri) = 1140 min.
+    b = desk.tickets["B"]
+    services.receive_message(b, sender=b.customer, text="Still broken.", now=at(13, 10))
+    services.set_status(b, Status.SOLVED, actor=desk.carl, now=at(13, 11))
+    # [510, 545, 1140]: median 545; p90 rank 1.8 -> 545 + 0.8 x 595 = 1021
+    after = metrics.resolution_time(WEEK, desk.billing_scope)[ALL]
+    assert (before, after) == (DurationStats(3, 510 * M, 538 * M), DurationStats(3, 545 * M, 1021 * M))
+    assert Duration.objects.filter(kind="resolution").count() == 3  # B's old row replaced
+    Duration.objects.all().delete()
+    assert metrics.resolution_time(WEEK, desk.billing_scope)[ALL] == after
+    assert metrics.next_response_time(WEEK, desk.billing_scope)[ALL] == DurationStats(2, 165 * M, 201 * M)
