@@ -11,18 +11,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 
 from answerable.coach.models import CoachFinding
+from answerable.insights import durations
+from answerable.insights.durations import human_replies as _replies
 from answerable.insights.models import Duration
-from answerable.insights.spans import FastCalendar
 from answerable.promises.models import Promise
-from answerable.promises.services import calendar_for
 from answerable.satisfaction.models import Rating
-from answerable.staff.models import Team
-from answerable.tickets.models import Event, Message, Status, Ticket
+from answerable.tickets.models import Event, Status, Ticket
 
 ACK_WITHIN = timedelta(seconds=60)
 # (label, lower bound of age, upper bound or None): each bucket includes its lower bound.
@@ -34,7 +32,6 @@ BACKLOG_BUCKETS = (
     ("Over 30 days", timedelta(days=30), None),
 )
 ALL = "all"  # the key of the whole scope in by-agent results
-STORE_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -90,16 +87,6 @@ def duration_stats(values: Iterable[timedelta]) -> DurationStats:
     return DurationStats(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
 
 
-class Calendars(dict):
-    """Each team's calendar, read once per team that actually appears in the rows; share one between the
-    duration metrics of a report so each team is read once."""
-
-    def __missing__(self, team_id: int) -> FastCalendar:
-        calendar = FastCalendar(calendar_for(Team.objects.get(pk=team_id)))
-        self[team_id] = calendar
-        return calendar
-
-
 def _stats(rows: Iterable[tuple[int | None, float]], *, by_agent: bool) -> dict[object, DurationStats]:
     """rows: (agent id, business seconds) -> stats for the whole scope, and per agent if asked."""
     groups: dict[object, list[timedelta]] = defaultdict(list)
@@ -113,27 +100,13 @@ def _stats(rows: Iterable[tuple[int | None, float]], *, by_agent: bool) -> dict[
     return stats
 
 
-def _store(kind: str, rows: Iterable[tuple], calendars: Calendars | None) -> None:
-    """Cache the business time of rows (ticket id, message id, team id, agent id, start, end); a row with no
-    start ended no wait and is cached as such."""
-    calendars = Calendars() if calendars is None else calendars
-    batch: list[Duration] = []
-    for ticket_id, message_id, team_id, agent_id, start, end in rows:
-        seconds = None if start is None else calendars[team_id].between(start, end).total_seconds()
-        batch.append(
-            Duration(kind=kind, ticket_id=ticket_id, message_id=message_id, agent_id=agent_id, ended_at=end,
-                     seconds=seconds)
-        )  # fmt: skip
-        if len(batch) >= STORE_BATCH:
-            Duration.objects.bulk_create(batch, ignore_conflicts=True)  # a concurrent report stored it first
-            batch = []
-    if batch:
-        Duration.objects.bulk_create(batch, ignore_conflicts=True)
-
-
-def _cached(kind: str, period: Period, scope: Scope) -> QuerySet[Duration]:
+def _measured(kind: str, period: Period, scope: Scope, refreshed: bool) -> QuerySet[Duration]:
+    """The cached durations of a kind that ended in the period, after measuring what is new (unless the
+    caller just did: a report refreshes once for its three duration metrics)."""
+    if not refreshed:
+        durations.refresh()
     return Duration.objects.filter(
-        kind=kind, ended_at__gte=period.start, ended_at__lt=period.end, ticket__team_id__in=scope.team_ids
+        kind=kind, ended_at__gte=period.start, ended_at__lt=period.end, team_id__in=scope.team_ids
     )
 
 
@@ -141,72 +114,26 @@ def _tickets(scope: Scope) -> QuerySet[Ticket]:
     return Ticket.objects.filter(team_id__in=scope.team_ids)
 
 
-def _replies() -> QuerySet[Message]:
-    """Replies written by a person: no acknowledgements, no notes."""
-    return Message.objects.filter(kind=Message.Kind.OUTBOUND, automatic=False)
-
-
 # --- response and resolution ---------------------------------------------------------------------------
 
 
 def first_response_time(
-    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+    period: Period, scope: Scope, *, by_agent: bool = False, refreshed: bool = False
 ) -> dict[object, DurationStats]:
     """Business time from creation to the first reply, for first replies written in the period; the agent is
     the first reply's author. Returns {ALL: stats} (plus {agent id: stats} with by_agent)."""
-    kind = Duration.Kind.FIRST_RESPONSE
-    cached = Duration.objects.filter(kind=kind, ticket=OuterRef("pk"), ended_at=OuterRef("first_response_at"))
-    first_author = _replies().filter(ticket=OuterRef("pk")).order_by("created_at", "id").values("author")[:1]
-    missing = (
-        _tickets(scope)
-        .filter(first_response_at__gte=period.start, first_response_at__lt=period.end)
-        .filter(~Exists(cached))
-        .annotate(responder=Subquery(first_author), none=Value(None, output_field=IntegerField()))
-        .values_list("pk", "none", "team_id", "responder", "created_at", "first_response_at")
-    )
-    _store(kind, missing, calendars)
-    rows = _cached(kind, period, scope).filter(ticket__first_response_at=F("ended_at"))
+    rows = _measured(Duration.Kind.FIRST_RESPONSE, period, scope, refreshed)
     if scope.agent_id is not None:
         rows = rows.filter(agent_id=scope.agent_id)
     return _stats(rows.values_list("agent_id", "seconds"), by_agent=by_agent)
 
 
 def next_response_time(
-    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+    period: Period, scope: Scope, *, by_agent: bool = False, refreshed: bool = False
 ) -> dict[object, DurationStats]:
     """For each reply in the period that ends a wait: business time from the first customer message after
     our previous reply to this reply. The agent is the reply's author."""
-    kind = Duration.Kind.NEXT_RESPONSE
-    earlier_reply = (
-        _replies()
-        .filter(ticket=OuterRef("ticket"))
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
-        )
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
-    )
-    wait_start = (
-        Message.objects.filter(
-            ticket=OuterRef("ticket"),
-            kind=Message.Kind.INBOUND,
-            created_at__gt=OuterRef("previous"),
-            created_at__lte=OuterRef("created_at"),
-        )
-        .order_by("created_at", "id")
-        .values("created_at")[:1]
-    )
-    missing = (
-        _replies()
-        .filter(ticket__team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end)
-        .filter(~Exists(Duration.objects.filter(message=OuterRef("pk"))))
-        .annotate(previous=Subquery(earlier_reply))
-        .annotate(waited_from=Subquery(wait_start))  # NULL after no earlier reply: a first response
-        .values_list("ticket_id", "pk", "ticket__team_id", "author_id", "waited_from", "created_at")
-    )
-    _store(kind, missing, calendars)
-    rows = _cached(kind, period, scope).filter(seconds__isnull=False)
+    rows = _measured(Duration.Kind.NEXT_RESPONSE, period, scope, refreshed).filter(seconds__isnull=False)
     if scope.agent_id is not None:
         rows = rows.filter(agent_id=scope.agent_id)
     return _stats(rows.values_list("agent_id", "seconds"), by_agent=by_agent)
@@ -220,24 +147,14 @@ def _solved(period: Period, scope: Scope) -> QuerySet[Ticket]:
 
 
 def resolution_time(
-    period: Period, scope: Scope, *, by_agent: bool = False, calendars: Calendars | None = None
+    period: Period, scope: Scope, *, by_agent: bool = False, refreshed: bool = False
 ) -> dict[object, DurationStats]:
     """Business time from creation to the latest solve, for tickets whose latest solve is in the period; the
     agent is the assignee now."""
-    kind = Duration.Kind.RESOLUTION
-    cached = Duration.objects.filter(kind=kind, ticket=OuterRef("pk"), ended_at=OuterRef("solved_at"))
-    missing = list(
-        _tickets(scope)
-        .filter(solved_at__gte=period.start, solved_at__lt=period.end)
-        .filter(~Exists(cached))
-        .values_list("pk", "team_id", "created_at", "solved_at")
+    # a row counts only while it is the ticket's current solve (a reopened ticket's row no longer matches)
+    rows = _measured(Duration.Kind.RESOLUTION, period, scope, refreshed).filter(
+        ticket__solved_at=F("ended_at")
     )
-    if missing:
-        with transaction.atomic():
-            # a reopened and re-solved ticket: its earlier resolution no longer counts anywhere
-            Duration.objects.filter(kind=kind, ticket_id__in=[m[0] for m in missing]).delete()
-            _store(kind, ((pk, None, team, None, a, b) for pk, team, a, b in missing), calendars)
-    rows = _cached(kind, period, scope).filter(ticket__solved_at=F("ended_at"))
     if scope.agent_id is not None:
         rows = rows.filter(ticket__assignee_id=scope.agent_id)
     return _stats(rows.values_list("ticket__assignee_id", "seconds"), by_agent=by_agent)

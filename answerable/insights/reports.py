@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 
 from answerable.coach.checks import CHECKS
 from answerable.console.templatetags.console import coach_label
-from answerable.insights import metrics
+from answerable.insights import durations, metrics
 from answerable.insights.charts import Bar, bar_chart
 from answerable.insights.metrics import ALL, DurationStats, Period, Scope, Share
 from answerable.staff.models import Agent
@@ -183,10 +183,10 @@ def build(
 ) -> Report:
     """The whole report. `agents`: show a per-agent table for these agents (None: no table)."""
     by_agent = agents is not None
-    calendars = metrics.Calendars()
-    frt = metrics.first_response_time(period, scope, by_agent=by_agent, calendars=calendars)
-    nrt = metrics.next_response_time(period, scope, by_agent=by_agent, calendars=calendars)
-    res = metrics.resolution_time(period, scope, by_agent=by_agent, calendars=calendars)
+    durations.refresh()  # once for the three duration metrics
+    frt = metrics.first_response_time(period, scope, by_agent=by_agent, refreshed=True)
+    nrt = metrics.next_response_time(period, scope, by_agent=by_agent, refreshed=True)
+    res = metrics.resolution_time(period, scope, by_agent=by_agent, refreshed=True)
     fcr = metrics.first_contact_resolution(period, scope, by_agent=by_agent)
     ack = metrics.acknowledged_within_minute(period, scope)
     as_of, backlog = metrics.backlog_by_age(period, scope, now=now)

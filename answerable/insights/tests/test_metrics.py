@@ -189,12 +189,13 @@ def test_durations_use_each_tickets_team_calendar(make_team, make_agent, make_ti
 
 
 def test_cached_durations_follow_a_reopened_ticket_and_can_be_thrown_away(desk):
-    from answerable.insights.models import Duration
+    from answerable.insights.models import Duration, Progress
     from answerable.tickets import services
     from answerable.tickets.models import Status
 
     before = metrics.resolution_time(WEEK, desk.billing_scope)[ALL]
-    assert Duration.objects.filter(kind="resolution").count() == 3
+    billing = Duration.objects.filter(kind="resolution", team=desk.billing)
+    assert billing.count() == 3
     # B (solved Wed 09:15) is reopened on Fri 10:00 and solved again Fri 11:00: its resolution is now
     # Tue 16:00 -> Fri 11:00 = 60 (Tue) + 480 (Wed) + 480 (Thu) + 120 (Fri) = 1140 min.
     b = desk.tickets["B"]
@@ -203,7 +204,25 @@ def test_cached_durations_follow_a_reopened_ticket_and_can_be_thrown_away(desk):
     # [510, 545, 1140]: median 545; p90 rank 1.8 -> 545 + 0.8 x 595 = 1021
     after = metrics.resolution_time(WEEK, desk.billing_scope)[ALL]
     assert (before, after) == (DurationStats(3, 510 * M, 538 * M), DurationStats(3, 545 * M, 1021 * M))
-    assert Duration.objects.filter(kind="resolution").count() == 3  # B's old row replaced
+    assert billing.count() == 3  # B's old row replaced
     Duration.objects.all().delete()
+    Progress.objects.all().delete()
     assert metrics.resolution_time(WEEK, desk.billing_scope)[ALL] == after
     assert metrics.next_response_time(WEEK, desk.billing_scope)[ALL] == DurationStats(2, 165 * M, 201 * M)
+
+
+def test_the_refresh_command_measures_what_reports_would(desk):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from answerable.insights.models import Duration
+
+    out = StringIO()
+    call_command("insights_refresh", stdout=out)
+    # replies: A x3, B, C, D x2, S = 8 next-response rows, of which 5 first replies (A, B, C, D, S);
+    # solves: A, B, D, S = 4 resolutions
+    assert Duration.objects.count() == 8 + 5 + 4
+    assert "measured 17 durations" in out.getvalue()
+    call_command("insights_refresh", stdout=out)
+    assert "measured 0 durations" in out.getvalue()

@@ -1,0 +1,165 @@
+"""Keeping the Duration cache complete: every human reply and every solve is measured once, in order.
+
+New rows are found by id, not by time: replies (Message) and solves (Event status_changed to solved or
+closed) past the last id already read, so the work per report is what happened since the last one, and a
+message stored with a past time (an import, the demo) is measured all the same. The last RESCAN ids are read
+again each time: a row that committed after a later id had been read is not skipped.
+
+Assumptions, stated in docs/metrics.md: a ticket does not change team; a reply's next-response time does not
+change once written (no message is later inserted before it).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from answerable.insights.models import Duration, Progress
+from answerable.insights.spans import FastCalendar
+from answerable.promises.services import calendar_for
+from answerable.staff.models import Team
+from answerable.tickets.models import Event, Message, Status
+
+RESCAN = 500  # ids read again each time, for rows that committed late
+CHUNK = 20_000  # rows measured per step of a long catch-up (memory, and the watermark moves as it goes)
+SOLVED = [Status.SOLVED.value, Status.CLOSED.value]
+
+
+class Calendars(dict):
+    """Each team's calendar, read once per team that appears."""
+
+    def __missing__(self, team_id: int) -> FastCalendar:
+        calendar = FastCalendar(calendar_for(Team.objects.get(pk=team_id)))
+        self[team_id] = calendar
+        return calendar
+
+
+def human_replies() -> QuerySet[Message]:
+    """Replies written by a person: no acknowledgements, no notes."""
+    return Message.objects.filter(kind=Message.Kind.OUTBOUND, automatic=False)
+
+
+def refresh(calendars: Calendars | None = None) -> None:
+    calendars = Calendars() if calendars is None else calendars
+    _measure_replies(calendars)
+    _measure_solves(calendars)
+
+
+def _last(name: str) -> int:
+    progress, _ = Progress.objects.get_or_create(name=name)
+    return progress.last_id
+
+
+def _advance(name: str, last_id: int) -> None:
+    Progress.objects.filter(name=name, last_id__lt=last_id).update(last_id=last_id)
+
+
+def _measure_replies(calendars: Calendars) -> None:
+    """Each new reply: its next-response time (NULL if it ended no wait) and, for a ticket's first reply,
+    the first response time."""
+    earlier_reply = (
+        human_replies()
+        .filter(ticket=OuterRef("ticket"))
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+        )
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    wait_start = (
+        Message.objects.filter(
+            ticket=OuterRef("ticket"),
+            kind=Message.Kind.INBOUND,
+            created_at__gt=OuterRef("previous"),
+            created_at__lte=OuterRef("created_at"),
+        )
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    measured = Duration.objects.filter(kind=Duration.Kind.NEXT_RESPONSE, message=OuterRef("pk"))
+    last = _last("replies")
+    after = max(0, last - RESCAN)
+    while True:
+        rows = list(
+            human_replies()
+            .filter(pk__gt=after)
+            .filter(~Exists(measured))
+            .annotate(previous=Subquery(earlier_reply))
+            .annotate(waited_from=Subquery(wait_start))
+            .order_by("pk")
+            .values_list(
+                "pk", "ticket_id", "ticket__team_id", "author_id", "ticket__created_at", "previous",
+                "waited_from", "created_at",
+            )[:CHUNK]
+        )  # fmt: skip
+        if not rows:
+            return
+        batch = []
+        for pk, ticket_id, team_id, author_id, opened, previous, waited_from, at in rows:
+            spans = calendars[team_id]
+            common = {"ticket_id": ticket_id, "message_id": pk, "team_id": team_id, "agent_id": author_id}
+            if previous is None:  # the ticket's first reply
+                batch.append(_row(Duration.Kind.FIRST_RESPONSE, common, at, spans.between(opened, at)))
+            waited = spans.between(waited_from, at) if previous is not None and waited_from else None
+            batch.append(_row(Duration.Kind.NEXT_RESPONSE, common, at, waited))
+        _save(batch)
+        after = rows[-1][0]
+        if after > last:
+            _advance("replies", after)
+            last = after
+        if len(rows) < CHUNK:
+            return
+
+
+def _measure_solves(calendars: Calendars) -> None:
+    """Each ticket solved (or closed) since the last look whose current solve is not measured yet."""
+    current = Duration.objects.filter(
+        kind=Duration.Kind.RESOLUTION, ticket=OuterRef("ticket"), ended_at=OuterRef("ticket__solved_at")
+    )
+    last = _last("solves")
+    after = max(0, last - RESCAN)
+    while True:
+        events = list(
+            Event.objects.filter(pk__gt=after, kind=Event.Kind.STATUS_CHANGED, data__new__in=SOLVED)
+            .filter(ticket__solved_at__isnull=False)
+            .filter(~Exists(current))
+            .order_by("pk")
+            .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "ticket__solved_at")[
+                :CHUNK
+            ]
+        )
+        if not events:
+            return
+        tickets = {
+            ticket_id: (team_id, opened, solved_at) for _, ticket_id, team_id, opened, solved_at in events
+        }
+        with transaction.atomic():
+            # a reopened and re-solved ticket: its earlier resolution no longer counts anywhere
+            Duration.objects.filter(kind=Duration.Kind.RESOLUTION, ticket_id__in=list(tickets)).delete()
+            _save(
+                _row(
+                    Duration.Kind.RESOLUTION,
+                    {"ticket_id": pk, "team_id": team_id},
+                    solved_at,
+                    calendars[team_id].between(opened, solved_at),
+                )
+                for pk, (team_id, opened, solved_at) in tickets.items()
+            )
+        after = events[-1][0]
+        if after > last:
+            _advance("solves", after)
+            last = after
+        if len(events) < CHUNK:
+            return
+
+
+def _row(kind: str, common: dict, ended_at: datetime, spent: object) -> Duration:
+    seconds = None if spent is None else spent.total_seconds()
+    return Duration(kind=kind, ended_at=ended_at, seconds=seconds, **common)
+
+
+def _save(rows: Iterable[Duration]) -> None:
+    # ignore_conflicts: a concurrent report measured the same rows first
+    Duration.objects.bulk_create(list(rows), ignore_conflicts=True, batch_size=2000)
