@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from answerable.staff.models import Agent
@@ -198,6 +199,7 @@ def test_report_queries_do_not_grow_with_tickets(
     # session, user, teams, agents; measuring what is new: how far replies were read, new replies, how far
     # solves were read, new solves; the cached first responses, next responses, resolutions; first
     # contact, acknowledgement, backlog, promises (all, by owner), ratings (all, by agent), findings (by
-    # kind, trend, by agent), unread promise warnings
-    with django_assert_num_queries(22):
+    # kind, trend, by agent), unread promise warnings. PostgreSQL computes the percentiles itself: one more
+    # query per duration kind (the whole scope, then per agent).
+    with django_assert_num_queries(25 if connection.vendor == "postgresql" else 22):
         assert client.get(reverse("reports"), WEEK_QUERY).status_code == 200
