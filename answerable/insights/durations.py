@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from answerable.insights.models import Duration, Progress
 from answerable.insights.spans import FastCalendar
@@ -118,6 +119,20 @@ def _measure_solves(calendars: Calendars) -> None:
     current = Duration.objects.filter(
         kind=Duration.Kind.RESOLUTION, ticket=OuterRef("ticket"), ended_at=OuterRef("ticket__solved_at")
     )
+    replies = (
+        human_replies()
+        .filter(ticket=OuterRef("ticket"), created_at__lte=OuterRef("ticket__solved_at"))
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reopened = Event.objects.filter(
+        ticket=OuterRef("ticket"),
+        kind=Event.Kind.STATUS_CHANGED,
+        data__old=Status.SOLVED.value,
+        at__lte=OuterRef("ticket__solved_at"),
+    )
     last = _last("solves")
     after = max(0, last - RESCAN)
     while True:
@@ -125,27 +140,27 @@ def _measure_solves(calendars: Calendars) -> None:
             Event.objects.filter(pk__gt=after, kind=Event.Kind.STATUS_CHANGED, data__new__in=SOLVED)
             .filter(ticket__solved_at__isnull=False)
             .filter(~Exists(current))
+            .annotate(replies=Coalesce(Subquery(replies), 0), reopened=Exists(reopened))
             .order_by("pk")
-            .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "ticket__solved_at")[
-                :CHUNK
-            ]
-        )
+            .values_list(
+                "pk", "ticket_id", "ticket__team_id", "ticket__created_at", "ticket__solved_at", "replies",
+                "reopened",
+            )[:CHUNK]
+        )  # fmt: skip
         if not events:
             return
-        tickets = {
-            ticket_id: (team_id, opened, solved_at) for _, ticket_id, team_id, opened, solved_at in events
-        }
+        tickets = {e[1]: e[2:] for e in events}
         with transaction.atomic():
             # a reopened and re-solved ticket: its earlier resolution no longer counts anywhere
             Duration.objects.filter(kind=Duration.Kind.RESOLUTION, ticket_id__in=list(tickets)).delete()
             _save(
                 _row(
                     Duration.Kind.RESOLUTION,
-                    {"ticket_id": pk, "team_id": team_id},
+                    {"ticket_id": pk, "team_id": team_id, "replies": n_replies, "reopened": was_reopened},
                     solved_at,
                     calendars[team_id].between(opened, solved_at),
                 )
-                for pk, (team_id, opened, solved_at) in tickets.items()
+                for pk, (team_id, opened, solved_at, n_replies, was_reopened) in tickets.items()
             )
         after = events[-1][0]
         if after > last:

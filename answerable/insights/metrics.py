@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 
 from answerable.coach.models import CoachFinding
 from answerable.insights import durations
-from answerable.insights.durations import human_replies as _replies
 from answerable.insights.models import Duration
 from answerable.promises.models import Promise
 from answerable.satisfaction.models import Rating
-from answerable.tickets.models import Event, Status, Ticket
+from answerable.tickets.models import Event, Ticket
 
 ACK_WITHIN = timedelta(seconds=60)
 # (label, lower bound of age, upper bound or None): each bucket includes its lower bound.
@@ -192,32 +191,22 @@ def resolution_time(
     return _stats(rows, "ticket__assignee_id", by_agent=by_agent)
 
 
-def first_contact_resolution(period: Period, scope: Scope, *, by_agent: bool = False) -> dict[object, Share]:
-    """Of the tickets solved in the period, those solved with exactly one reply and never reopened."""
-    reopened = Event.objects.filter(
-        ticket=OuterRef("pk"), kind=Event.Kind.STATUS_CHANGED, data__old=Status.SOLVED
+def first_contact_resolution(
+    period: Period, scope: Scope, *, by_agent: bool = False, refreshed: bool = False
+) -> dict[object, Share]:
+    """Of the tickets solved in the period, those solved with exactly one reply and not reopened before;
+    the agent is the assignee now. Read from the resolutions' cache rows, which count both at the solve."""
+    rows = _measured(Duration.Kind.RESOLUTION, period, scope, refreshed).filter(
+        ticket__solved_at=F("ended_at")
     )
-    replies = (
-        _replies()
-        .filter(ticket=OuterRef("pk"))
-        .order_by()
-        .values("ticket")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        _solved(period, scope)
-        .annotate(replies=Subquery(replies), reopened=Exists(reopened))
-        .values_list("assignee_id", "replies", "reopened")
-    )
-    counts: dict[object, list[int]] = defaultdict(lambda: [0, 0])
-    for agent_id, n_replies, was_reopened in rows:
-        first_contact = int(n_replies == 1 and not was_reopened)
-        for key in (ALL, agent_id) if by_agent else (ALL,):
-            counts[key][0] += first_contact
-            counts[key][1] += 1
-    result = {key: Share(part, whole) for key, (part, whole) in counts.items()}
-    result.setdefault(ALL, Share(0, 0))
+    if scope.agent_id is not None:
+        rows = rows.filter(ticket__assignee_id=scope.agent_id)
+    counts = {"part": Count("pk", filter=Q(replies=1, reopened=False)), "whole": Count("pk")}
+    result: dict[object, Share] = {ALL: Share(**rows.aggregate(**counts))}
+    if by_agent:
+        for row in rows.order_by().values("ticket__assignee_id").annotate(**counts):
+            agent = row.pop("ticket__assignee_id")
+            result[agent] = Share(**row)
     return result
 
 

@@ -32,6 +32,10 @@ class Duration(models.Model):
     ended_at = models.DateTimeField()
     # Business time in seconds; NULL for a reply that ended no wait (kept so it is not measured again).
     seconds = models.FloatField(null=True, blank=True)
+    # Resolution only, for first-contact resolution: human replies up to the solve, and whether the ticket
+    # had been reopened before it.
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    reopened = models.BooleanField(null=True, blank=True)
 
     class Meta:
         indexes = [

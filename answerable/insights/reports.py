@@ -187,7 +187,7 @@ def build(
     frt = metrics.first_response_time(period, scope, by_agent=by_agent, refreshed=True)
     nrt = metrics.next_response_time(period, scope, by_agent=by_agent, refreshed=True)
     res = metrics.resolution_time(period, scope, by_agent=by_agent, refreshed=True)
-    fcr = metrics.first_contact_resolution(period, scope, by_agent=by_agent)
+    fcr = metrics.first_contact_resolution(period, scope, by_agent=by_agent, refreshed=True)
     ack = metrics.acknowledged_within_minute(period, scope)
     as_of, backlog = metrics.backlog_by_age(period, scope, now=now)
     promises = metrics.promise_outcomes(period, scope, by_agent=by_agent)
