@@ -194,10 +194,9 @@ def _save(rows: Iterable[tuple]) -> None:
     catch-up over a large history inserts millions, where building model instances costs most of the time."""
     adapt = connection.ops.adapt_datetimefield_value
     table = connection.ops.quote_name(Duration._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
-        "ON CONFLICT DO NOTHING"
-    )  # noqa: S608 - our own table and column names; the values go as parameters
+    # our own table and column names; the values go as parameters
+    columns, marks = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     at = _COLUMNS.index("ended_at")
     params = [(*r[:at], adapt(r[at]), *r[at + 1 :]) for r in rows]
     if params:

@@ -199,7 +199,7 @@ def test_report_queries_do_not_grow_with_tickets(
     # session, user, teams, agents; measuring what is new: how far replies were read, new replies, how far
     # solves were read, new solves; the cached first responses, next responses, resolutions, first-contact
     # resolutions (all, by agent); acknowledgement, backlog, promises (all, by owner), ratings (all, by
-    # agent), findings (by kind, trend, by agent), unread promise warnings. PostgreSQL computes the percentiles itself: one more
-    # query per duration kind (the whole scope, then per agent).
+    # agent), findings (by kind, trend, by agent), unread promise warnings. PostgreSQL computes the
+    # percentiles itself: one more query per duration kind (the whole scope, then per agent).
     with django_assert_num_queries(26 if connection.vendor == "postgresql" else 23):
         assert client.get(reverse("reports"), WEEK_QUERY).status_code == 200
