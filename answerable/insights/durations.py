@@ -23,6 +23,7 @@ from answerable.staff.models import Team
 from answerable.tickets.models import Event, Message, Status
 
 RESCAN = 500  # ids read again each time, for rows that committed late
+INSERT_ROWS = 500  # rows per INSERT statement (4,500 parameters: under SQLite's limit)
 CHUNK = 20_000  # rows measured per step of a long catch-up (memory, and the watermark moves as it goes)
 SOLVED = [Status.SOLVED.value, Status.CLOSED.value]
 
@@ -190,15 +191,17 @@ def _row(kind: str, common: dict, ended_at: datetime, spent: timedelta | None) -
 
 
 def _save(rows: Iterable[tuple]) -> None:
-    """Insert rows (in _COLUMNS order), skipping any a concurrent report stored first. Plain executemany: a
-    catch-up over a large history inserts millions, where building model instances costs most of the time."""
+    """Insert rows (in _COLUMNS order), skipping any a concurrent report stored first. Plain multi-row
+    INSERTs: a catch-up over a large history inserts millions, where model instances would cost most."""
     adapt = connection.ops.adapt_datetimefield_value
-    table = connection.ops.quote_name(Duration._meta.db_table)
-    # our own table and column names; the values go as parameters
-    columns, marks = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     at = _COLUMNS.index("ended_at")
     params = [(*r[:at], adapt(r[at]), *r[at + 1 :]) for r in rows]
-    if params:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+    # our own table and column names; the values go as parameters
+    table, columns = connection.ops.quote_name(Duration._meta.db_table), ", ".join(_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for i in range(0, len(params), INSERT_ROWS):
+            chunk = params[i : i + INSERT_ROWS]
+            values = ", ".join([one] * len(chunk))
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+            cursor.execute(sql, [v for row in chunk for v in row])
