@@ -1,8 +1,9 @@
 """Report figures: one function per metric, over a period, for a set of teams and optionally one agent.
 
 The definitions, edge cases included, are in docs/metrics.md; keep the two in step. Counts are aggregated
-in SQL. Durations need each ticket's business-hours calendar, so their functions read one narrow row per
-duration (team, agent, start, end) and the arithmetic happens here.
+in SQL. Durations are in business hours of each ticket's team: they are measured once into a cache
+(insights.durations, insights.models.Duration) and the metrics read the cache, with the medians and
+percentiles computed by PostgreSQL where it is the database.
 """
 
 import math

@@ -203,3 +203,11 @@ def test_report_queries_do_not_grow_with_tickets(
     # percentiles itself: one more query per duration kind (the whole scope, then per agent).
     with django_assert_num_queries(26 if connection.vendor == "postgresql" else 23):
         assert client.get(reverse("reports"), WEEK_QUERY).status_code == 200
+
+
+def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(desk, client):
+    Agent.objects.filter(pk=desk.carl.pk).update(first_name="=HYPERLINK(1)")
+    client.force_login(desk.sue)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("reports_csv"), WEEK_QUERY).content.decode())))
+    labels = {r[1] for r in rows if r[0] == "By agent"}
+    assert "'=HYPERLINK(1)" in labels and "=HYPERLINK(1)" not in labels
