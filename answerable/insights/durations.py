@@ -46,6 +46,7 @@ def refresh(calendars: Calendars | None = None) -> None:
     calendars = Calendars() if calendars is None else calendars
     _measure_replies(calendars)
     _measure_solves(calendars)
+    _measure_acknowledgements()
 
 
 def _last(name: str) -> int:
@@ -166,6 +167,35 @@ def _measure_solves(calendars: Calendars) -> None:
         after = events[-1][0]
         if after > last:
             _advance("solves", after)
+            last = after
+        if len(events) < CHUNK:
+            return
+
+
+def _measure_acknowledgements() -> None:
+    """Each new acknowledgement: how long after the ticket's creation it was written (calendar time)."""
+    measured = Duration.objects.filter(kind=Duration.Kind.ACKNOWLEDGEMENT, ticket=OuterRef("ticket"))
+    last = _last("acknowledgements")
+    after = max(0, last - RESCAN)
+    while True:
+        events = list(
+            Event.objects.filter(pk__gt=after, kind=Event.Kind.ACKNOWLEDGED)
+            .filter(~Exists(measured))
+            .order_by("pk")
+            .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "at")[:CHUNK]
+        )
+        if not events:
+            return
+        first: dict[int, tuple] = {}
+        for _, ticket_id, team_id, opened, at in events:  # a ticket acknowledged twice: the first counts
+            first.setdefault(ticket_id, (team_id, opened, at))
+        _save(
+            _row(Duration.Kind.ACKNOWLEDGEMENT, {"ticket_id": t, "team_id": team}, opened, at - opened)
+            for t, (team, opened, at) in first.items()
+        )
+        after = events[-1][0]
+        if after > last:
+            _advance("acknowledgements", after)
             last = after
         if len(events) < CHUNK:
             return

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from answerable.coach.models import CoachFinding
@@ -21,7 +21,7 @@ from answerable.insights import durations
 from answerable.insights.models import Duration
 from answerable.promises.models import Promise
 from answerable.satisfaction.models import Rating
-from answerable.tickets.models import Event, Ticket
+from answerable.tickets.models import Ticket
 
 ACK_WITHIN = timedelta(seconds=60)
 # (label, lower bound of age, upper bound or None): each bucket includes its lower bound.
@@ -239,22 +239,18 @@ class Acknowledgement:
         return Share(self.within_minute, self.acknowledged)
 
 
-def acknowledged_within_minute(period: Period, scope: Scope) -> Acknowledgement:
-    """Of the tickets created in the period and acknowledged, those acknowledged within 60 s (inclusive)."""
-    ack = (
-        Event.objects.filter(ticket=OuterRef("pk"), kind=Event.Kind.ACKNOWLEDGED)
-        .order_by("at")
-        .values("at")[:1]
-    )
-    qs = _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
+def acknowledged_within_minute(period: Period, scope: Scope, *, refreshed: bool = False) -> Acknowledgement:
+    """Of the tickets created in the period and acknowledged, those acknowledged within 60 s (inclusive).
+    The acknowledgements come from the cache (calendar seconds from creation, by the ticket's creation)."""
+    tickets = _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
+    acks = _measured(Duration.Kind.ACKNOWLEDGEMENT, period, scope, refreshed)
     if scope.agent_id is not None:
-        qs = qs.filter(assignee_id=scope.agent_id)
-    figures = qs.annotate(ack_at=Subquery(ack)).aggregate(
-        new=Count("pk"),
-        acknowledged=Count("pk", filter=Q(ack_at__isnull=False)),
-        within_minute=Count("pk", filter=Q(ack_at__lte=F("created_at") + ACK_WITHIN)),
+        tickets = tickets.filter(assignee_id=scope.agent_id)
+        acks = acks.filter(ticket__assignee_id=scope.agent_id)
+    figures = acks.aggregate(
+        acknowledged=Count("pk"), within_minute=Count("pk", filter=Q(seconds__lte=ACK_WITHIN.total_seconds()))
     )
-    return Acknowledgement(**figures)
+    return Acknowledgement(new=tickets.count(), **figures)
 
 
 # --- promises, satisfaction, coach ---------------------------------------------------------------------

@@ -19,6 +19,9 @@ class Duration(models.Model):
         FIRST_RESPONSE = "first_response", "First response"
         NEXT_RESPONSE = "next_response", "Next response"
         RESOLUTION = "resolution", "Resolution"
+        # Calendar seconds from creation to the acknowledgement; ended_at is the ticket's creation, the
+        # instant the figure is reported by.
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # No index of their own on the foreign keys: the indexes below cover every lookup, and a catch-up over

@@ -188,7 +188,7 @@ def build(
     nrt = metrics.next_response_time(period, scope, by_agent=by_agent, refreshed=True)
     res = metrics.resolution_time(period, scope, by_agent=by_agent, refreshed=True)
     fcr = metrics.first_contact_resolution(period, scope, by_agent=by_agent, refreshed=True)
-    ack = metrics.acknowledged_within_minute(period, scope)
+    ack = metrics.acknowledged_within_minute(period, scope, refreshed=True)
     as_of, backlog = metrics.backlog_by_age(period, scope, now=now)
     promises = metrics.promise_outcomes(period, scope, by_agent=by_agent)
     ratings = metrics.satisfaction(period, scope, by_agent=by_agent)

@@ -221,8 +221,8 @@ def test_the_refresh_command_measures_what_reports_would(desk):
     out = StringIO()
     call_command("insights_refresh", stdout=out)
     # replies: A x3, B, C, D x2, S = 8 next-response rows, of which 5 first replies (A, B, C, D, S);
-    # solves: A, B, D, S = 4 resolutions
-    assert Duration.objects.count() == 8 + 5 + 4
-    assert "measured 17 durations" in out.getvalue()
+    # solves: A, B, D, S = 4 resolutions; acknowledgements: A, B, C, F = 4
+    assert Duration.objects.count() == 8 + 5 + 4 + 4
+    assert "measured 21 durations" in out.getvalue()
     call_command("insights_refresh", stdout=out)
     assert "measured 0 durations" in out.getvalue()
