@@ -9,7 +9,8 @@ Assumptions, stated in docs/metrics.md: a ticket does not change team; a reply's
 change once written (no message is later inserted before it).
 """
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -42,11 +43,17 @@ def human_replies() -> QuerySet[Message]:
     return Message.objects.filter(kind=Message.Kind.OUTBOUND, automatic=False)
 
 
-def refresh(calendars: Calendars | None = None) -> None:
+def refresh(calendars: Calendars | None = None, *, steps: int | None = None) -> bool:
+    """Measure what is new. `steps`: at most this many chunks of each kind (a web request must stay short
+    when a large history has never been measured); returns whether everything is measured."""
     calendars = Calendars() if calendars is None else calendars
-    _measure_replies(calendars)
-    _measure_solves(calendars)
-    _measure_acknowledgements()
+    done = _measure_replies(calendars, steps)
+    done &= _measure_solves(calendars, steps)
+    return _measure_acknowledgements(steps) and done
+
+
+def _steps(limit: int | None) -> Iterator[int]:
+    return itertools.count() if limit is None else iter(range(limit))
 
 
 def _last(name: str) -> int:
@@ -58,7 +65,7 @@ def _advance(name: str, last_id: int) -> None:
     Progress.objects.filter(name=name, last_id__lt=last_id).update(last_id=last_id)
 
 
-def _measure_replies(calendars: Calendars) -> None:
+def _measure_replies(calendars: Calendars, steps: int | None) -> bool:
     """Each new reply: its next-response time (NULL if it ended no wait) and, for a ticket's first reply,
     the first response time."""
     earlier_reply = (
@@ -84,7 +91,7 @@ def _measure_replies(calendars: Calendars) -> None:
     measured = Duration.objects.filter(kind=Duration.Kind.NEXT_RESPONSE, message=OuterRef("pk"))
     last = _last("replies")
     after = max(0, last - RESCAN)
-    while True:
+    for _ in _steps(steps):
         rows = list(
             human_replies()
             .filter(pk__gt=after)
@@ -98,7 +105,7 @@ def _measure_replies(calendars: Calendars) -> None:
             )[:CHUNK]
         )  # fmt: skip
         if not rows:
-            return
+            return True
         batch = []
         for pk, ticket_id, team_id, author_id, opened, previous, waited_from, at in rows:
             spans = calendars[team_id]
@@ -113,10 +120,11 @@ def _measure_replies(calendars: Calendars) -> None:
             _advance("replies", after)
             last = after
         if len(rows) < CHUNK:
-            return
+            return True
+    return False
 
 
-def _measure_solves(calendars: Calendars) -> None:
+def _measure_solves(calendars: Calendars, steps: int | None) -> bool:
     """Each ticket solved (or closed) since the last look whose current solve is not measured yet."""
     current = Duration.objects.filter(
         kind=Duration.Kind.RESOLUTION, ticket=OuterRef("ticket"), ended_at=OuterRef("ticket__solved_at")
@@ -137,7 +145,7 @@ def _measure_solves(calendars: Calendars) -> None:
     )
     last = _last("solves")
     after = max(0, last - RESCAN)
-    while True:
+    for _ in _steps(steps):
         events = list(
             Event.objects.filter(pk__gt=after, kind=Event.Kind.STATUS_CHANGED, data__new__in=SOLVED)
             .filter(ticket__solved_at__isnull=False)
@@ -150,7 +158,7 @@ def _measure_solves(calendars: Calendars) -> None:
             )[:CHUNK]
         )  # fmt: skip
         if not events:
-            return
+            return True
         tickets = {e[1]: e[2:] for e in events}
         with transaction.atomic():
             # a reopened and re-solved ticket: its earlier resolution no longer counts anywhere
@@ -169,15 +177,16 @@ def _measure_solves(calendars: Calendars) -> None:
             _advance("solves", after)
             last = after
         if len(events) < CHUNK:
-            return
+            return True
+    return False
 
 
-def _measure_acknowledgements() -> None:
+def _measure_acknowledgements(steps: int | None) -> bool:
     """Each new acknowledgement: how long after the ticket's creation it was written (calendar time)."""
     measured = Duration.objects.filter(kind=Duration.Kind.ACKNOWLEDGEMENT, ticket=OuterRef("ticket"))
     last = _last("acknowledgements")
     after = max(0, last - RESCAN)
-    while True:
+    for _ in _steps(steps):
         events = list(
             Event.objects.filter(pk__gt=after, kind=Event.Kind.ACKNOWLEDGED)
             .filter(~Exists(measured))
@@ -185,7 +194,7 @@ def _measure_acknowledgements() -> None:
             .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "at")[:CHUNK]
         )
         if not events:
-            return
+            return True
         first: dict[int, tuple] = {}
         for _, ticket_id, team_id, opened, at in events:  # a ticket acknowledged twice: the first counts
             first.setdefault(ticket_id, (team_id, opened, at))
@@ -198,7 +207,8 @@ def _measure_acknowledgements() -> None:
             _advance("acknowledgements", after)
             last = after
         if len(events) < CHUNK:
-            return
+            return True
+    return False
 
 
 _COLUMNS = (

@@ -14,6 +14,7 @@ from answerable.insights.metrics import ALL, DurationStats, Period, Scope, Share
 from answerable.staff.models import Agent
 
 COUNT, DURATION, SHARE = "count", "duration", "share"
+REFRESH_STEPS = 3  # chunks of durations.CHUNK rows of each kind measured at most per report request
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -70,6 +71,7 @@ class Figure:
 class Report:
     period: Period
     scope: Scope
+    complete: bool = True  # False: older replies or solves are not measured yet, durations may be missing
     figures: list[Figure] = field(default_factory=list)
 
     def csv_rows(self) -> list[list[str]]:
@@ -183,7 +185,9 @@ def build(
 ) -> Report:
     """The whole report. `agents`: show a per-agent table for these agents (None: no table)."""
     by_agent = agents is not None
-    durations.refresh()  # once for the three duration metrics
+    # once for every cached metric; a bounded amount per request (a never-measured history is caught up
+    # over several reports, or at once by `manage.py insights_refresh`), said on the page until complete
+    complete = durations.refresh(steps=REFRESH_STEPS)
     frt = metrics.first_response_time(period, scope, by_agent=by_agent, refreshed=True)
     nrt = metrics.next_response_time(period, scope, by_agent=by_agent, refreshed=True)
     res = metrics.resolution_time(period, scope, by_agent=by_agent, refreshed=True)
@@ -195,7 +199,7 @@ def build(
     kinds = metrics.coach_findings_by_kind(period, scope)
     trend = metrics.coach_findings_trend(period, scope, tz=tz)
 
-    report = Report(period, scope)
+    report = Report(period, scope, complete=complete)
     report.figures.append(_times_figure(frt[ALL], nrt[ALL], res[ALL]))
     report.figures.append(_first_contact_figure(fcr[ALL], ack))
     report.figures.append(

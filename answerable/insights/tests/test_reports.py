@@ -211,3 +211,24 @@ def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(desk, client):
     rows = list(csv.reader(io.StringIO(client.get(reverse("reports_csv"), WEEK_QUERY).content.decode())))
     labels = {r[1] for r in rows if r[0] == "By agent"}
     assert "'=HYPERLINK(1)" in labels and "=HYPERLINK(1)" not in labels
+
+
+def test_a_large_unmeasured_history_is_caught_up_over_requests_and_the_page_says_so(
+    desk, client, monkeypatch
+):
+    from answerable.insights import durations
+
+    monkeypatch.setattr(durations, "CHUNK", 2)  # 2 rows of each kind per step, one step per request
+    monkeypatch.setattr("answerable.insights.reports.REFRESH_STEPS", 1)
+    client.force_login(desk.sue)
+    first = client.get(reverse("reports"), WEEK_QUERY)
+    assert first.status_code == 200 and not first.context["report"].complete
+    assert "Still measuring older history" in first.content.decode()
+    for _ in range(10):  # 8 replies, 4 solves, 4 acknowledgements: done within a few requests
+        response = client.get(reverse("reports"), WEEK_QUERY)
+        if response.context["report"].complete:
+            break
+    assert response.context["report"].complete
+    assert "Still measuring" not in response.content.decode()
+    cells = {(f, r, c): v for f, r, c, v in _cells(response.content.decode())}
+    assert cells[("Response and resolution times", "First response", "Median")] == "75.0"
