@@ -43,13 +43,16 @@ def human_replies() -> QuerySet[Message]:
     return Message.objects.filter(kind=Message.Kind.OUTBOUND, automatic=False)
 
 
-def refresh(calendars: Calendars | None = None, *, steps: int | None = None) -> bool:
-    """Measure what is new. `steps`: at most this many chunks of each kind (a web request must stay short
-    when a large history has never been measured); returns whether everything is measured."""
+def refresh(
+    calendars: Calendars | None = None, *, steps: int | None = None, chunk: int | None = None
+) -> bool:
+    """Measure what is new. `steps` and `chunk`: at most so many chunks of so many rows of each kind (a web
+    request must stay short when a large history was never measured); returns whether all is measured."""
     calendars = Calendars() if calendars is None else calendars
-    done = _measure_replies(calendars, steps)
-    done &= _measure_solves(calendars, steps)
-    return _measure_acknowledgements(steps) and done
+    size = chunk or CHUNK
+    done = _measure_replies(calendars, steps, size)
+    done &= _measure_solves(calendars, steps, size)
+    return _measure_acknowledgements(steps, size) and done
 
 
 def _steps(limit: int | None) -> Iterator[int]:
@@ -65,7 +68,7 @@ def _advance(name: str, last_id: int) -> None:
     Progress.objects.filter(name=name, last_id__lt=last_id).update(last_id=last_id)
 
 
-def _measure_replies(calendars: Calendars, steps: int | None) -> bool:
+def _measure_replies(calendars: Calendars, steps: int | None, size: int) -> bool:
     """Each new reply: its next-response time (NULL if it ended no wait) and, for a ticket's first reply,
     the first response time."""
     earlier_reply = (
@@ -102,7 +105,7 @@ def _measure_replies(calendars: Calendars, steps: int | None) -> bool:
             .values_list(
                 "pk", "ticket_id", "ticket__team_id", "author_id", "ticket__created_at", "previous",
                 "waited_from", "created_at",
-            )[:CHUNK]
+            )[:size]
         )  # fmt: skip
         if not rows:
             return True
@@ -119,12 +122,12 @@ def _measure_replies(calendars: Calendars, steps: int | None) -> bool:
         if after > last:
             _advance("replies", after)
             last = after
-        if len(rows) < CHUNK:
+        if len(rows) < size:
             return True
     return False
 
 
-def _measure_solves(calendars: Calendars, steps: int | None) -> bool:
+def _measure_solves(calendars: Calendars, steps: int | None, size: int) -> bool:
     """Each ticket solved (or closed) since the last look whose current solve is not measured yet."""
     current = Duration.objects.filter(
         kind=Duration.Kind.RESOLUTION, ticket=OuterRef("ticket"), ended_at=OuterRef("ticket__solved_at")
@@ -155,7 +158,7 @@ def _measure_solves(calendars: Calendars, steps: int | None) -> bool:
             .values_list(
                 "pk", "ticket_id", "ticket__team_id", "ticket__created_at", "ticket__solved_at", "replies",
                 "reopened",
-            )[:CHUNK]
+            )[:size]
         )  # fmt: skip
         if not events:
             return True
@@ -176,12 +179,12 @@ def _measure_solves(calendars: Calendars, steps: int | None) -> bool:
         if after > last:
             _advance("solves", after)
             last = after
-        if len(events) < CHUNK:
+        if len(events) < size:
             return True
     return False
 
 
-def _measure_acknowledgements(steps: int | None) -> bool:
+def _measure_acknowledgements(steps: int | None, size: int) -> bool:
     """Each new acknowledgement: how long after the ticket's creation it was written (calendar time)."""
     measured = Duration.objects.filter(kind=Duration.Kind.ACKNOWLEDGEMENT, ticket=OuterRef("ticket"))
     last = _last("acknowledgements")
@@ -191,7 +194,7 @@ def _measure_acknowledgements(steps: int | None) -> bool:
             Event.objects.filter(pk__gt=after, kind=Event.Kind.ACKNOWLEDGED)
             .filter(~Exists(measured))
             .order_by("pk")
-            .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "at")[:CHUNK]
+            .values_list("pk", "ticket_id", "ticket__team_id", "ticket__created_at", "at")[:size]
         )
         if not events:
             return True
@@ -206,7 +209,7 @@ def _measure_acknowledgements(steps: int | None) -> bool:
         if after > last:
             _advance("acknowledgements", after)
             last = after
-        if len(events) < CHUNK:
+        if len(events) < size:
             return True
     return False
 

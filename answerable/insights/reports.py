@@ -14,7 +14,7 @@ from answerable.insights.metrics import ALL, DurationStats, Period, Scope, Share
 from answerable.staff.models import Agent
 
 COUNT, DURATION, SHARE = "count", "duration", "share"
-REFRESH_STEPS = 3  # chunks of durations.CHUNK rows of each kind measured at most per report request
+REFRESH_ROWS = 5000  # rows of each kind a report request measures at most (about a second or two)
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -187,7 +187,7 @@ def build(
     by_agent = agents is not None
     # once for every cached metric; a bounded amount per request (a never-measured history is caught up
     # over several reports, or at once by `manage.py insights_refresh`), said on the page until complete
-    complete = durations.refresh(steps=REFRESH_STEPS)
+    complete = durations.refresh(steps=1, chunk=REFRESH_ROWS)
     frt = metrics.first_response_time(period, scope, by_agent=by_agent, refreshed=True)
     nrt = metrics.next_response_time(period, scope, by_agent=by_agent, refreshed=True)
     res = metrics.resolution_time(period, scope, by_agent=by_agent, refreshed=True)

@@ -216,10 +216,7 @@ def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(desk, client):
 def test_a_large_unmeasured_history_is_caught_up_over_requests_and_the_page_says_so(
     desk, client, monkeypatch
 ):
-    from answerable.insights import durations
-
-    monkeypatch.setattr(durations, "CHUNK", 2)  # 2 rows of each kind per step, one step per request
-    monkeypatch.setattr("answerable.insights.reports.REFRESH_STEPS", 1)
+    monkeypatch.setattr("answerable.insights.reports.REFRESH_ROWS", 2)  # 2 rows of each kind per request
     client.force_login(desk.sue)
     first = client.get(reverse("reports"), WEEK_QUERY)
     assert first.status_code == 200 and not first.context["report"].complete
