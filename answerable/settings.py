@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "answerable.accounts",
     "answerable.portal",
     "answerable.search",
+    "answerable.insights",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("answerable.accounts.urls")),
     path("", include("answerable.portal.urls")),
     path("", include("answerable.search.urls")),
+    path("", include("answerable.insights.urls")),
 ]  # fmt: skip
