@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "answerable.promises",
     "answerable.coach",
     "answerable.satisfaction",
+    "answerable.api",
+    "ninja",  # the API docs page serves its Swagger UI from here, not a CDN
 ]
 
 MIDDLEWARE = [
