@@ -105,6 +105,8 @@ def install(api: NinjaAPI) -> None:
 
     @handle(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and "parse request body" in str(exc):
+            return error_response(400, "invalid_json", "The body is not valid JSON.", {"body": [str(exc)]})
         code = _DEFAULT_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc))
 

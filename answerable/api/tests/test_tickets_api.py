@@ -79,7 +79,7 @@ def test_validation_errors_name_the_fields(world, api_as):
         f"/api/v1/tickets/{world.billing_ticket.pk}/notes", "{not json", content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {api.secret}",
     )  # fmt: skip
-    assert response.status_code == 400 and error(response)["code"] == "invalid"
+    assert response.status_code == 400 and error(response)["code"] == "invalid_json"
     response = api.post(f"/tickets/{world.billing_ticket.pk}/notes", {"text": "nul \x00 byte"})
     assert response.status_code == 400 and "text" in error(response)["fields"]
     assert api.get("/tickets/99999999999999999999").status_code in (400, 404)
