@@ -4,7 +4,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints
+from django.core.exceptions import ValidationError as DjangoValidationError
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+
+from answerable.customers.services import normalise_address
 
 from answerable.tickets.models import Message, Status, Ticket
 
@@ -28,10 +31,21 @@ def _aware(value: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
+def _email(value: str) -> str:
+    try:
+        return normalise_address(value)
+    except DjangoValidationError:
+        raise ValueError("is not an email address") from None
+
+
 Text = Annotated[str, AfterValidator(_no_nul)]
 Line = Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_nul)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000), AfterValidator(_no_nul)]
 Time = Annotated[datetime, AfterValidator(_aware)]
+Email = Annotated[
+    str, StringConstraints(max_length=254), AfterValidator(_no_nul), AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
 StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 PriorityValue = Literal[1, 2, 3, 4]
 assert set(StatusName.__args__) == set(Status.values)  # noqa: S101  (kept in step with the model)
@@ -230,7 +244,7 @@ class TicketCreate(Schema):
     subject: Annotated[Line, StringConstraints(min_length=1)]
     text: Body
     customer_id: Id | None = Field(None, description="An existing customer you can see; or give customer_email.")
-    customer_email: Annotated[Line, StringConstraints(max_length=254)] | None = None
+    customer_email: Email | None = None
     customer_name: Line = ""
     priority: PriorityValue = 2
     tags: list[Annotated[Line, StringConstraints(max_length=50)]] = Field(default=[], max_length=20)
@@ -263,7 +277,7 @@ class NoteIn(Schema):
 
 class CustomerCreate(Schema):
     name: Line = ""
-    emails: list[Annotated[Line, StringConstraints(max_length=254)]] = Field(min_length=1, max_length=10)
+    emails: list[Email] = Field(min_length=1, max_length=10)
     organisation_id: Id | None = None
     notes: Annotated[Text, StringConstraints(max_length=10_000)] = ""
 

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import HttpRequest
 from ninja import Path, Router, Status
 from pydantic import Field
@@ -52,6 +53,10 @@ def create_customer(request: HttpRequest, payload: CustomerCreate) -> Status:
         organisation = queries.organisations(agent).filter(pk=payload.organisation_id).first()
         if organisation is None:
             raise ApiError(400, "invalid", "No such organisation.", {"organisation_id": ["no such organisation"]})
+    lowered = [e.lower() for e in payload.emails]
+    if len(set(lowered)) != len(lowered):
+        # customers.services.create_customer checks addresses against stored ones, not against each other.
+        raise ApiError(400, "invalid", "An address is listed twice.", {"emails": ["listed twice"]})
     try:
         customer = services.create_customer(
             name=payload.name, emails=payload.emails, organisation=organisation, notes=payload.notes
@@ -60,6 +65,8 @@ def create_customer(request: HttpRequest, payload: CustomerCreate) -> Status:
         message = " ".join(exc.messages)
         code = 409 if "already belongs" in message else 400
         raise ApiError(code, "conflict" if code == 409 else "invalid", message, {"emails": exc.messages}) from None
+    except IntegrityError:  # another request took the address between the check and the insert
+        raise ApiError(409, "conflict", "An address already belongs to another customer.") from None
     return Status(201, Customer.objects.prefetch_related("emails").get(pk=customer.pk))
 
 

@@ -29,6 +29,8 @@ def test_create_customer_goes_through_the_service(world, api_as):
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
     bad = api.post("/customers", {"emails": ["nope"]})
     assert bad.status_code == 400
+    twice = api.post("/customers", {"emails": ["kim@x.example", "KIM@x.example"]})  # found by the fuzzer
+    assert twice.status_code == 400 and twice.json()["error"]["fields"] == {"emails": ["listed twice"]}
 
 
 def test_organisations_follow_their_customers(world, api_as):
