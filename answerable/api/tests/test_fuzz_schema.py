@@ -8,6 +8,8 @@ every time; raise FUZZ_EXAMPLES locally for a longer hunt.
 import os
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -45,7 +47,7 @@ def bearer(world, make_ticket):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )  # fmt: skip
-def test_api_never_fails_and_always_matches_its_schema(case, bearer, settings_caches):
+def test_api_never_fails_and_always_matches_its_schema(case, bearer, settings_caches, keep_connection):
     response = case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)
     if os.environ.get("FUZZ_LOG"):
         with open(os.environ["FUZZ_LOG"], "a") as fh:
@@ -56,3 +58,14 @@ def test_api_never_fails_and_always_matches_its_schema(case, bearer, settings_ca
 def settings_caches(settings):
     # The fuzzer sends more requests a minute than the default limit allows; 429 is tested elsewhere.
     settings.API_RATE_LIMIT_PER_MINUTE = 10**9
+
+
+@pytest.fixture
+def keep_connection():
+    # The WSGI app sends request_started/finished, whose close_old_connections would close the test's
+    # connection (it is inside the test transaction); Django's own test client disconnects it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
