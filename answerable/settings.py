@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "answerable.coach",
     "answerable.satisfaction",
     "answerable.api",
+    "answerable.webhooks",
     "ninja",  # the API docs page serves its Swagger UI from here, not a CDN
 ]
 

@@ -31,7 +31,9 @@ ERROR_CODES = (400, 401, 403, 404, 409, 429)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
@@ -57,7 +59,7 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def _field_name(loc: tuple | list) -> str:
-    # ("body", "payload", "tags", 0) -> "tags.0"; ("query", "status", 0) -> "status"; the body itself -> "body".
+    # ("body", "payload", "tags", 0) -> "tags.0"; ("query", "status", 0) -> "status"; the body -> "body".
     if not loc:
         return "body"
     if loc[0] == "body":
@@ -129,9 +131,13 @@ def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
             allowed = response.get("Allow", "")
-            fixed = error_response(405, "method_not_allowed", f"Use {allowed}." if allowed else "Not allowed.")
+            fixed = error_response(
+                405, "method_not_allowed", f"Use {allowed}." if allowed else "Not allowed."
+            )
             if allowed:
                 fixed["Allow"] = allowed
             return fixed

@@ -3,12 +3,11 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from ninja import Schema
 from django.core.exceptions import ValidationError as DjangoValidationError
+from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from answerable.customers.services import normalise_address
-
 from answerable.tickets.models import Message, Status, Ticket
 
 MAX_ID = 2**53  # beyond any id we store; larger numbers are refused (400), not passed to the database
@@ -43,7 +42,10 @@ Line = Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_nul)
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000), AfterValidator(_no_nul)]
 Time = Annotated[datetime, AfterValidator(_aware)]
 Email = Annotated[
-    str, StringConstraints(max_length=254), AfterValidator(_no_nul), AfterValidator(_email),
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_no_nul),
+    AfterValidator(_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
 StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
@@ -97,7 +99,9 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     last_activity_at: datetime
-    waiting_since: datetime | None = Field(description="Since when the customer waits on us; null: not waiting.")
+    waiting_since: datetime | None = Field(
+        description="Since when the customer waits on us; null: not waiting."
+    )
     expected_response_at: datetime | None
 
     @staticmethod
@@ -243,12 +247,16 @@ class TicketCreate(Schema):
     team_id: Id
     subject: Annotated[Line, StringConstraints(min_length=1)]
     text: Body
-    customer_id: Id | None = Field(None, description="An existing customer you can see; or give customer_email.")
+    customer_id: Id | None = Field(
+        None, description="An existing customer you can see; or give customer_email."
+    )
     customer_email: Email | None = None
     customer_name: Line = ""
     priority: PriorityValue = 2
     tags: list[Annotated[Line, StringConstraints(max_length=50)]] = Field(default=[], max_length=20)
-    acknowledge: bool = Field(False, description="Send the customer the acknowledgement with the expected time.")
+    acknowledge: bool = Field(
+        False, description="Send the customer the acknowledgement with the expected time."
+    )
 
 
 class TicketUpdate(Schema):

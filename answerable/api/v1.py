@@ -13,7 +13,7 @@ api = NinjaAPI(
     description=(
         "Tickets, customers, promises, the coach and satisfaction ratings. Authenticate with a token "
         "(`Authorization: Bearer ans_...`); each token has scopes and acts with its agent's permissions. "
-        "Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. See docs/api.md."
+        'Errors are `{"error": {"code", "message", "fields"}}`. See docs/api.md.'
     ),
     urls_namespace="api-v1",
     auth=TokenAuth(),

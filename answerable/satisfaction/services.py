@@ -6,6 +6,7 @@ from django.db import transaction
 
 from answerable.satisfaction.models import Rating
 from answerable.tickets.models import Event, Ticket
+from answerable.webhooks import services as webhooks
 
 
 class NotRateable(Exception):
@@ -40,11 +41,12 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
                 "updated_at": now,
             },
         )
-        Event.objects.create(
+        event = Event.objects.create(
             ticket=ticket,
             kind=Event.Kind.RATED,
             actor=None,
             at=now,
             data={"score": score, "comment": rating.comment, "changed": not created},
         )
+        webhooks.on_event(event)
     return rating

@@ -11,7 +11,14 @@ from pydantic import Field
 from answerable.api import queries
 from answerable.api.errors import ApiError
 from answerable.api.routers.common import Cursor, Limit, QueryId, page, responses
-from answerable.api.schemas import MAX_ID, CustomerCreate, CustomerOut, CustomerPage, OrganisationOut, OrganisationPage
+from answerable.api.schemas import (
+    MAX_ID,
+    CustomerCreate,
+    CustomerOut,
+    CustomerPage,
+    OrganisationOut,
+    OrganisationPage,
+)
 from answerable.api.security import agent_for
 from answerable.customers import services
 from answerable.customers.models import Customer, Organisation
@@ -32,8 +39,11 @@ def list_customers(
     agent = agent_for(request, "customers:read")
     if email is not None and "\x00" in email:
         raise ApiError(400, "invalid", "Bad email filter.", {"email": ["bad characters"]})
-    return page(lambda: queries.customer_page(agent, email=email, organisation=organisation, cursor=cursor,
-                                              limit=limit))  # fmt: skip
+    return page(
+        lambda: queries.customer_page(
+            agent, email=email, organisation=organisation, cursor=cursor, limit=limit
+        )
+    )
 
 
 @router.get("/customers/{customer_id}", response=responses(CustomerOut), summary="Read a customer")
@@ -52,7 +62,9 @@ def create_customer(request: HttpRequest, payload: CustomerCreate) -> Status:
     if payload.organisation_id is not None:
         organisation = queries.organisations(agent).filter(pk=payload.organisation_id).first()
         if organisation is None:
-            raise ApiError(400, "invalid", "No such organisation.", {"organisation_id": ["no such organisation"]})
+            raise ApiError(
+                400, "invalid", "No such organisation.", {"organisation_id": ["no such organisation"]}
+            )
     lowered = [e.lower() for e in payload.emails]
     if len(set(lowered)) != len(lowered):
         # customers.services.create_customer checks addresses against stored ones, not against each other.
@@ -64,7 +76,9 @@ def create_customer(request: HttpRequest, payload: CustomerCreate) -> Status:
     except ValidationError as exc:
         message = " ".join(exc.messages)
         code = 409 if "already belongs" in message else 400
-        raise ApiError(code, "conflict" if code == 409 else "invalid", message, {"emails": exc.messages}) from None
+        raise ApiError(
+            code, "conflict" if code == 409 else "invalid", message, {"emails": exc.messages}
+        ) from None
     except IntegrityError:  # another request took the address between the check and the insert
         raise ApiError(409, "conflict", "An address already belongs to another customer.") from None
     return Status(201, Customer.objects.prefetch_related("emails").get(pk=customer.pk))
@@ -76,7 +90,9 @@ def list_organisations(request: HttpRequest, cursor: Cursor | None = None, limit
     return page(lambda: keyset_page(queries.organisations(agent), [("id", False)], cursor, limit))
 
 
-@router.get("/organisations/{organisation_id}", response=responses(OrganisationOut), summary="Read an organisation")
+@router.get(
+    "/organisations/{organisation_id}", response=responses(OrganisationOut), summary="Read an organisation"
+)
 def get_organisation(request: HttpRequest, organisation_id: ObjectId) -> Organisation:
     agent = agent_for(request, "customers:read")
     found = queries.organisations(agent).filter(pk=organisation_id).first()

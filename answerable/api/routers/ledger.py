@@ -29,19 +29,34 @@ def list_promises(
     limit: Limit = 25,
 ) -> dict:
     agent = agent_for(request, "promises:read")
-    return page(lambda: queries.promise_page(agent, ticket=ticket, status=status, owner=owner,
-                                             due_before=due_before, cursor=cursor, limit=limit))  # fmt: skip
+    return page(
+        lambda: queries.promise_page(
+            agent,
+            ticket=ticket,
+            status=status,
+            owner=owner,
+            due_before=due_before,
+            cursor=cursor,
+            limit=limit,
+        )
+    )
 
 
-@router.get("/tickets/{ticket_id}/promises", response=responses(list[PromiseOut]), summary="A ticket's promises",
-            tags=["promises"])  # fmt: skip
+@router.get(
+    "/tickets/{ticket_id}/promises",
+    response=responses(list[PromiseOut]),
+    summary="A ticket's promises",
+    tags=["promises"],
+)
 def ticket_promises(request: HttpRequest, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> list:
     agent = agent_for(request, "promises:read")
     ticket = access.ticket_for(agent, ticket_id)
     return list(ticket.promises.select_related("owner").order_by("created_at", "id"))
 
 
-@router.get("/ratings", response=responses(RatingPage), summary="List satisfaction ratings", tags=["satisfaction"])
+@router.get(
+    "/ratings", response=responses(RatingPage), summary="List satisfaction ratings", tags=["satisfaction"]
+)
 def list_ratings(
     request: HttpRequest,
     score: Literal["good", "bad"] | None = None,
@@ -53,8 +68,11 @@ def list_ratings(
 ) -> dict:
     """Ratings of tickets you can see; `since` filters on the last change (a customer may change theirs)."""
     user = agent_for(request, "satisfaction:read")
-    return page(lambda: queries.rating_page(user, score=score, ticket=ticket, agent=agent, since=since,
-                                            cursor=cursor, limit=limit))  # fmt: skip
+    return page(
+        lambda: queries.rating_page(
+            user, score=score, ticket=ticket, agent=agent, since=since, cursor=cursor, limit=limit
+        )
+    )
 
 
 @router.post("/coach/check", response=responses(CoachOut), summary="Check a draft reply", tags=["coach"])

@@ -48,7 +48,9 @@ def _fresh(agent: Agent, pk: int) -> Ticket:
 @router.get("/tickets", response=responses(TicketPage), summary="List tickets")
 def list_tickets(
     request: HttpRequest,
-    status: list[StatusName] | None = Query(None, description="One or more statuses (repeat the parameter)."),
+    status: Annotated[
+        list[StatusName] | None, Query(description="One or more (repeat the parameter).")
+    ] = None,
     team: QueryId | None = None,
     assignee: AssigneeFilter | None = None,
     customer: QueryId | None = None,
@@ -61,7 +63,9 @@ def list_tickets(
     `updated_after`). Cursor pagination: pass `next_cursor` back as `cursor`."""
     agent = agent_for(request, "tickets:read")
     if order not in ("-updated", "updated"):
-        raise ApiError(400, "invalid", "order is -updated or updated.", {"order": ["must be -updated or updated"]})
+        raise ApiError(
+            400, "invalid", "order is -updated or updated.", {"order": ["must be -updated or updated"]}
+        )
     return page(
         lambda: queries.ticket_page(
             agent,
@@ -84,7 +88,9 @@ def get_ticket(request: HttpRequest, ticket_id: TicketId) -> Ticket:
     return _fresh(agent, ticket_id)
 
 
-@router.get("/tickets/{ticket_id}/messages", response=responses(list[MessageOut]), summary="A ticket's thread")
+@router.get(
+    "/tickets/{ticket_id}/messages", response=responses(list[MessageOut]), summary="A ticket's thread"
+)
 def get_messages(request: HttpRequest, ticket_id: TicketId) -> list:
     """Customer messages, replies and internal notes, oldest first."""
     _, ticket = _ticket(request, ticket_id, "tickets:read")
@@ -118,9 +124,15 @@ def create_ticket(request: HttpRequest, payload: TicketCreate) -> Status:
                 400, "invalid", "Say who the customer is.", {"customer_email": ["give customer_id or this"]}
             )
         ticket = services.open_ticket(
-            customer=customer, team=team, subject=payload.subject, text=payload.text, now=now,
-            priority=payload.priority, actor=agent, channel="api",
-        )  # fmt: skip
+            customer=customer,
+            team=team,
+            subject=payload.subject,
+            text=payload.text,
+            now=now,
+            priority=payload.priority,
+            actor=agent,
+            channel="api",
+        )
         if payload.tags:
             services.set_tags(ticket, payload.tags, actor=agent, now=now)
         if payload.acknowledge:
@@ -134,7 +146,9 @@ def _customer_by_email(address: str, name: str):  # noqa: ANN202  (a Customer)
     try:
         return customer_services.customer_for_address(address, name=name)
     except ValidationError:
-        raise ApiError(400, "invalid", "Not an email address.", {"customer_email": ["not an email address"]}) from None
+        raise ApiError(
+            400, "invalid", "Not an email address.", {"customer_email": ["not an email address"]}
+        ) from None
 
 
 @router.patch("/tickets/{ticket_id}", response=responses(TicketOut), summary="Change a ticket")
@@ -167,7 +181,7 @@ def reply(
     request: HttpRequest,
     ticket_id: TicketId,
     payload: ReplyIn,
-    idempotency_key: Annotated[str | None, Field(max_length=64)] = Header(None, alias="Idempotency-Key"),
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
 ) -> Status:
     """Queued for sending once stored. The coach reviews it as in the console: tone findings need
     `confirm_tone` (409 `coach_findings`), or are refused where the team says so (409 `coach_blocked`).
@@ -179,41 +193,68 @@ def reply(
     held = coach.blocking(findings)
     if held and ticket.team.coach_gate:
         coach.record(ticket, held, agent=agent, message=None, outcome="blocked", now=now)
-        raise ApiError(409, "coach_blocked", "This team does not send replies with tone findings: rephrase.",
-                       {"text": [f.why for f in held]})  # fmt: skip
+        raise ApiError(
+            409,
+            "coach_blocked",
+            "This team does not send replies with tone findings: rephrase.",
+            {"text": [f.why for f in held]},
+        )
     if held and not payload.confirm_tone:
-        raise ApiError(409, "coach_findings", "The coach has tone findings; send with confirm_tone to go ahead.",
-                       {"text": [f.why for f in held]})  # fmt: skip
+        raise ApiError(
+            409,
+            "coach_findings",
+            "The coach has tone findings; send with confirm_tone to go ahead.",
+            {"text": [f.why for f in held]},
+        )
     try:
         message = services.reply(
-            ticket, agent=agent, text=payload.text, now=now,
+            ticket,
+            agent=agent,
+            text=payload.text,
+            now=now,
             idempotency_key=_key(payload.idempotency_key, idempotency_key),
-            status_after=payload.status_after, seen_message_id=payload.seen_message_id,
-        )  # fmt: skip
+            status_after=payload.status_after,
+            seen_message_id=payload.seen_message_id,
+        )
     except services.StaleDraft as stale:
         ids = ", ".join(str(m.pk) for m in stale.newer)
-        raise ApiError(409, "stale_draft", f"The customer wrote since (message {ids}); read it first.",
-                       {"seen_message_id": [f"newer: {ids}"]}) from None  # fmt: skip
+        raise ApiError(
+            409,
+            "stale_draft",
+            f"The customer wrote since (message {ids}); read it first.",
+            {"seen_message_id": [f"newer: {ids}"]},
+        ) from None
     except (AttachmentRejected, ValueError) as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    coach.record(ticket, findings, agent=agent, message=message, now=now,
-                 outcome="overridden" if held else "sent_anyway")  # fmt: skip
+    coach.record(
+        ticket,
+        findings,
+        agent=agent,
+        message=message,
+        now=now,
+        outcome="overridden" if held else "sent_anyway",
+    )
     return Status(201, _message(message.pk))
 
 
-@router.post("/tickets/{ticket_id}/notes", response=responses(MessageOut, 201), summary="Add an internal note")
+@router.post(
+    "/tickets/{ticket_id}/notes", response=responses(MessageOut, 201), summary="Add an internal note"
+)
 def note(
     request: HttpRequest,
     ticket_id: TicketId,
     payload: NoteIn,
-    idempotency_key: Annotated[str | None, Field(max_length=64)] = Header(None, alias="Idempotency-Key"),
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
 ) -> Status:
     agent, ticket = _ticket(request, ticket_id, "tickets:write")
     try:
         message = services.add_note(
-            ticket, agent=agent, text=payload.text, now=clock.now(),
+            ticket,
+            agent=agent,
+            text=payload.text,
+            now=clock.now(),
             idempotency_key=_key(payload.idempotency_key, idempotency_key),
-        )  # fmt: skip
+        )
     except ValueError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     return Status(201, _message(message.pk))

@@ -26,12 +26,14 @@ class Api:
         return self.client.get(f"/api/v1{path}", params or {}, **self._headers(headers))
 
     def post(self, path: str, body: object = None, **headers):
-        return self.client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json",
-                                **self._headers(headers))  # fmt: skip
+        return self.client.post(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", **self._headers(headers)
+        )
 
     def patch(self, path: str, body: object = None, **headers):
-        return self.client.patch(f"/api/v1{path}", json.dumps(body), content_type="application/json",
-                                 **self._headers(headers))  # fmt: skip
+        return self.client.patch(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", **self._headers(headers)
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -47,7 +47,9 @@ def test_organisations_follow_their_customers(world, api_as):
 def test_promises_are_listed_per_ticket_and_filtered(world, api_as):
     ticket = world.billing_ticket
     services.add_note(ticket, agent=world.alice, text="I'll call them back by tomorrow.", now=T0)
-    ledger.record(world.shipping_ticket, text="Replace it", source="reply", kind="delivery", due_at=None, now=T0)
+    ledger.record(
+        world.shipping_ticket, text="Replace it", source="reply", kind="delivery", due_at=None, now=T0
+    )
     api = api_as(world.alice)
     listed = api.get("/promises").json()["items"]
     assert listed and {p["ticket_id"] for p in listed} == {ticket.pk}
@@ -71,7 +73,8 @@ def test_coach_check_returns_findings_and_stores_nothing(world, api_as):
     from answerable.coach.models import CoachFinding
 
     response = api_as(world.alice).post(
-        "/coach/check", {"ticket_id": world.billing_ticket.pk, "draft": "As I already told you, read the FAQ."}
+        "/coach/check",
+        {"ticket_id": world.billing_ticket.pk, "draft": "As I already told you, read the FAQ."},
     )
     assert response.status_code == 200, response.content
     body = response.json()

@@ -8,9 +8,9 @@ every time; raise FUZZ_EXAMPLES locally for a longer hunt.
 import os
 
 import pytest
+import schemathesis
 from django.core import signals
 from django.db import close_old_connections
-import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -44,9 +44,13 @@ def bearer(world, make_ticket):
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
-)  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_api_never_fails_and_always_matches_its_schema(case, bearer, settings_caches, keep_connection):
     response = case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)
     if os.environ.get("FUZZ_LOG"):

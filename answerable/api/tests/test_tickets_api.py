@@ -45,7 +45,9 @@ def test_other_teams_tickets_are_404_everywhere(world, api_as):
 
 def test_filters_and_cursor_pagination(world, api_as, make_ticket, make_customer):
     ana = world.billing_ticket.customer
-    more = [make_ticket(world.billing, ana, subject=f"More {i}", now=T0 + timedelta(minutes=i)) for i in range(5)]
+    more = [
+        make_ticket(world.billing, ana, subject=f"More {i}", now=T0 + timedelta(minutes=i)) for i in range(5)
+    ]
     services.set_status(more[0], "solved", actor=world.alice, now=T0 + timedelta(hours=1))
     services.assign(more[1], world.alice, actor=world.alice, now=T0 + timedelta(hours=1))
     api = api_as(world.sue)
@@ -58,11 +60,15 @@ def test_filters_and_cursor_pagination(world, api_as, make_ticket, make_customer
             break
     assert len(seen) == len(set(seen)) == 6
     assert api.get("/tickets", {"status": "solved"}).json()["items"][0]["id"] == more[0].pk
-    assert [t["id"] for t in api.get("/tickets", {"assignee": world.alice.pk}).json()["items"]] == [more[1].pk]
+    assert [t["id"] for t in api.get("/tickets", {"assignee": world.alice.pk}).json()["items"]] == [
+        more[1].pk
+    ]
     assert len(api.get("/tickets", {"assignee": "none"}).json()["items"]) == 5
     assert len(api.get("/tickets", {"customer": ana.pk}).json()["items"]) == 6
     assert api.get("/tickets", {"team": world.shipping.pk}).json()["items"] == []
-    after = api.get("/tickets", {"updated_after": (T0 + timedelta(minutes=30)).isoformat(), "order": "updated"})
+    after = api.get(
+        "/tickets", {"updated_after": (T0 + timedelta(minutes=30)).isoformat(), "order": "updated"}
+    )
     assert [t["id"] for t in after.json()["items"]] == [more[0].pk]
     bad = api.get("/tickets", {"cursor": "not-a-cursor"})
     assert bad.status_code == 400 and error(bad)["code"] == "bad_cursor"
@@ -76,15 +82,18 @@ def test_validation_errors_name_the_fields(world, api_as):
     response = api.patch(f"/tickets/{world.billing_ticket.pk}", {"priority": 9})
     assert response.status_code == 400 and "priority" in error(response)["fields"]
     response = api.client.post(
-        f"/api/v1/tickets/{world.billing_ticket.pk}/notes", "{not json", content_type="application/json",
+        f"/api/v1/tickets/{world.billing_ticket.pk}/notes",
+        "{not json",
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {api.secret}",
-    )  # fmt: skip
+    )
     assert response.status_code == 400 and error(response)["code"] == "invalid_json"
     response = api.post(f"/tickets/{world.billing_ticket.pk}/notes", {"text": "nul \x00 byte"})
     assert response.status_code == 400 and "text" in error(response)["fields"]
     assert api.get("/tickets/99999999999999999999").status_code in (400, 404)
-    response = api.client.delete(f"/api/v1/tickets/{world.billing_ticket.pk}",
-                                 HTTP_AUTHORIZATION=f"Bearer {api.secret}")  # fmt: skip
+    response = api.client.delete(
+        f"/api/v1/tickets/{world.billing_ticket.pk}", HTTP_AUTHORIZATION=f"Bearer {api.secret}"
+    )
     assert response.status_code == 405 and error(response)["code"] == "method_not_allowed"
     assert error(api.get("/nowhere"))["code"] == "not_found"
 
@@ -101,12 +110,18 @@ def test_update_goes_through_the_services_and_records_events(world, api_as):
     api = api_as(world.alice)
     pk = world.billing_ticket.pk
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        response = api.patch(f"/tickets/{pk}", {"status": "pending", "priority": 3, "assignee_id": world.alice.pk,
-                                                "tags": ["Refund", "vip"]})  # fmt: skip
+        response = api.patch(
+            f"/tickets/{pk}",
+            {"status": "pending", "priority": 3, "assignee_id": world.alice.pk, "tags": ["Refund", "vip"]},
+        )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["priority"], body["assignee"]["id"], body["tags"]) == (
-        "pending", 3, world.alice.pk, ["refund", "vip"])  # fmt: skip
+        "pending",
+        3,
+        world.alice.pk,
+        ["refund", "vip"],
+    )
     kinds = set(Event.objects.filter(ticket_id=pk, actor=world.alice).values_list("kind", flat=True))
     assert kinds == {"status_changed", "priority_changed", "assigned", "tags_changed"}
 
@@ -117,9 +132,9 @@ def test_assigning_someone_else_is_403_for_an_agent_and_changes_nothing(world, a
     assert response.status_code == 403 and error(response)["code"] == "forbidden"
     ticket = Ticket.objects.get(pk=pk)
     assert ticket.assignee is None and ticket.status == "new"
-    assert api_as(world.sue).patch(f"/tickets/{pk}", {"assignee_id": world.carl.pk}).json()["assignee"]["id"] == (
-        world.carl.pk
-    )
+    assert api_as(world.sue).patch(f"/tickets/{pk}", {"assignee_id": world.carl.pk}).json()["assignee"][
+        "id"
+    ] == (world.carl.pk)
     assert api_as(world.sue).patch(f"/tickets/{pk}", {"assignee_id": None}).json()["assignee"] is None
 
 
@@ -140,7 +155,9 @@ def test_reply_on_a_stale_draft_is_409(world, api_as):
     ticket = world.billing_ticket
     seen = ticket.messages.get().pk
     services.receive_message(ticket, sender=ticket.customer, text="Any news?", now=T0 + timedelta(minutes=5))
-    response = api_as(world.alice).post(f"/tickets/{ticket.pk}/replies", {"text": "Done.", "seen_message_id": seen})
+    response = api_as(world.alice).post(
+        f"/tickets/{ticket.pk}/replies", {"text": "Done.", "seen_message_id": seen}
+    )
     assert response.status_code == 409 and error(response)["code"] == "stale_draft"
     assert not ticket.messages.filter(kind="outbound").exists()
 
@@ -168,8 +185,14 @@ def test_note_is_internal_and_listed_in_the_thread(world, api_as):
 
 def test_create_ticket_for_a_new_customer_in_my_team_only(world, api_as):
     api = api_as(world.alice)
-    body = {"team_id": world.billing.pk, "subject": "Invoice copy", "text": "Please send it again.",
-            "customer_email": "new@customer.example", "customer_name": "Nia Obi", "tags": ["invoice"]}  # fmt: skip
+    body = {
+        "team_id": world.billing.pk,
+        "subject": "Invoice copy",
+        "text": "Please send it again.",
+        "customer_email": "new@customer.example",
+        "customer_name": "Nia Obi",
+        "tags": ["invoice"],
+    }
     response = api.post("/tickets", body)
     assert response.status_code == 201, response.content
     created = response.json()
