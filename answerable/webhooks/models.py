@@ -10,7 +10,7 @@ from answerable.staff.models import Team
 
 EVENTS = {
     "ticket.created": "A ticket was opened (by mail, the API or the console).",
-    "message.received": "A customer wrote (a new ticket's first message is in ticket.created).",
+    "message.received": "A customer wrote: every inbound message, a new ticket's first one included.",
     "promise.at_risk": "A promise is near its due time (the owner was warned).",
     "promise.broken": "A promise's due time passed.",
     "rating.received": "A customer rated a solved ticket (or changed their rating).",
