@@ -111,7 +111,7 @@ def test_without_a_team_tickets_outside_known_groups_are_skipped(world):
 
 
 def test_bad_exports_are_clear_errors(world, tmp_path):
-    with pytest.raises(CommandError, match="No tickets.json"):
+    with pytest.raises(CommandError, match=r"No tickets\.json"):
         run(tmp_path, "--as", "sue")
     (tmp_path / "tickets.json").write_text('{"id": 1}\nnot json\n')
     with pytest.raises(CommandError, match="line 2 is not JSON"):
