@@ -5,6 +5,7 @@ With the default local-memory cache each web process counts on its own; set CACH
 """
 
 import math
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,8 +24,10 @@ def limit_for(request: HttpRequest) -> int:
 
 
 class TokenThrottle(BaseThrottle):
+    """One instance serves every request (ninja keeps it on the API): the wait is kept per thread."""
+
     def __init__(self) -> None:
-        self._wait: float | None = None
+        self._local = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
         token = getattr(request, "auth", None)
@@ -41,8 +44,8 @@ class TokenThrottle(BaseThrottle):
             used = 1
         if used <= limit_for(request):
             return True
-        self._wait = (window + 1) * WINDOW - now
+        self._local.wait = (window + 1) * WINDOW - now
         return False
 
     def wait(self) -> float | None:
-        return self._wait
+        return getattr(self._local, "wait", None)
