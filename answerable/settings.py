@@ -199,6 +199,16 @@ MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 2525)
 # Attachments: refused over this size, and refused when their content contradicts a safe declared type.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 
+# The API (docs/api.md): requests a minute per token, counted in the cache; a shared cache (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1) makes the limit hold across web processes, the default counts per process.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+CACHES = {"default": env.cache_url_config(os.environ.get("CACHE_URL") or "locmemcache://")}
+# Webhooks: attempts per delivery (backoff from 1 minute, doubling), failed attempts in a row that disable a
+# subscription, seconds to wait for a receiver.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 50)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
