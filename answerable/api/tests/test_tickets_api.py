@@ -223,10 +223,12 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert "/api/v1/tickets/{ticket_id}/replies" in schema.json()["paths"]
     docs = client.get("/api/v1/docs")
-    assert docs.status_code == 200 and b"cdn." not in docs.content  # served from our static files, offline too
+    assert docs.status_code == 200 and b"cdn." not in docs.content  # our static files: works offline
 
 
-def test_a_page_of_tickets_costs_the_same_queries_as_one(world, api_as, make_ticket, django_assert_num_queries):
+def test_a_page_of_tickets_costs_the_same_queries_as_one(
+    world, api_as, make_ticket, django_assert_num_queries
+):
     api = api_as(world.ada)
     api.get("/tickets")  # warm: the token's last-used time is written once a minute
     with django_assert_num_queries(4) as one:  # the token, the tickets, their tags, their customers' emails
