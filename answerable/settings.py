@@ -89,7 +89,6 @@ INSTALLED_APPS = [
     "answerable.satisfaction",
     "answerable.api",
     "answerable.webhooks",
-    "ninja",  # the API docs page serves its Swagger UI from here, not a CDN
 ]
 
 MIDDLEWARE = [

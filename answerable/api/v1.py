@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from answerable.api import errors
+from answerable.api.docs import OfflineSwagger
 from answerable.api.routers import directory, ledger, tickets
 from answerable.api.security import TokenAuth
 from answerable.api.throttle import TokenThrottle
@@ -16,6 +17,7 @@ api = NinjaAPI(
         'Errors are `{"error": {"code", "message", "fields"}}`. See docs/api.md.'
     ),
     urls_namespace="api-v1",
+    docs=OfflineSwagger(),
     auth=TokenAuth(),
     throttle=TokenThrottle(),
 )

@@ -7,12 +7,11 @@ Delivery per subscription. The worker delivers them: signed POSTs, retried with 
 subscription that keeps failing is disabled and the admins are told.
 """
 
+import functools
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,8 @@ from answerable.webhooks.models import EVENTS, Attempt, Delivery, Subscription
 from answerable.webhooks.signing import signature
 
 if TYPE_CHECKING:
+    import urllib.request
+
     from answerable.promises.models import Promise
     from answerable.tickets.models import Event, Ticket
 
@@ -244,12 +245,17 @@ def promise_data(promise: "Promise") -> dict:
 # --- delivery --------------------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a redirect is an answer we report, not one we follow (the body is signed for this URL)
+@functools.cache
+def _opener() -> "urllib.request.OpenerDirector":
+    import urllib.request  # here, not at start-up: only the worker sends
 
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return (
+                None  # a redirect is an answer we report, not one we follow (the body is signed for this URL)
+            )
 
-_opener = urllib.request.build_opener(_NoRedirects)
+    return urllib.request.build_opener(NoRedirects)
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,9 @@ class Outcome:
 
 
 def post(sub: Subscription, delivery: Delivery, *, now: datetime) -> Outcome:
+    import urllib.error
+    import urllib.request
+
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     request = urllib.request.Request(  # noqa: S310  (the scheme is checked when subscribing)
         sub.url,
@@ -279,7 +288,7 @@ def post(sub: Subscription, delivery: Delivery, *, now: datetime) -> Outcome:
     )
     started = time.monotonic()
     try:
-        with _opener.open(request, timeout=getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)) as response:
+        with _opener().open(request, timeout=getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)) as response:
             code, error = response.status, ""
     except urllib.error.HTTPError as exc:
         code, error = exc.code, f"HTTP {exc.code} {exc.reason}"

@@ -224,6 +224,8 @@ def test_schema_and_docs_are_served(client):
     assert "/api/v1/tickets/{ticket_id}/replies" in schema.json()["paths"]
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"cdn." not in docs.content  # our static files: works offline
+    assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/v1/docs/assets/..%2F..%2F__init__.py").status_code == 404
 
 
 def test_a_page_of_tickets_costs_the_same_queries_as_one(
