@@ -79,6 +79,7 @@ def forget_subscriptions() -> None:
     _subscribed = None
 
 
+@functools.cache
 def _event_names() -> dict[str, str]:
     from answerable.tickets.models import Event
 
