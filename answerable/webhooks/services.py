@@ -7,12 +7,14 @@ Delivery per subscription. The worker delivers them: signed POSTs, retried with 
 subscription that keeps failing is disabled and the admins are told.
 """
 
+import contextlib
 import functools
 import json
 import logging
 import secrets
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -59,6 +61,18 @@ def backoff(attempts: int) -> timedelta:
 # --- which events are wanted ---------------------------------------------------------------------------
 
 _subscribed: tuple[float, frozenset[str]] | None = None
+_muted = threading.local()
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """No webhooks for what happens inside (imports of another desk's history are not news)."""
+    before = getattr(_muted, "on", False)
+    _muted.on = True
+    try:
+        yield
+    finally:
+        _muted.on = before
 
 
 def subscribed_events() -> frozenset[str]:
@@ -93,7 +107,7 @@ def _event_names() -> dict[str, str]:
 def on_event(event: "Event") -> None:
     """A ticket Event was recorded: queue its webhook deliveries on commit, if anyone subscribed."""
     name = _event_names().get(event.kind)
-    if name is None or name not in subscribed_events():
+    if name is None or getattr(_muted, "on", False) or name not in subscribed_events():
         return
     from answerable.webhooks.tasks import fan_out_event
 
@@ -102,7 +116,7 @@ def on_event(event: "Event") -> None:
 
 def on_promises(promises: Sequence["Promise"], name: str) -> None:
     """Promises became at risk (promise.at_risk) or broke (promise.broken) in the sweep."""
-    if not promises or name not in subscribed_events():
+    if not promises or getattr(_muted, "on", False) or name not in subscribed_events():
         return
     from answerable.webhooks.tasks import fan_out_promises
 

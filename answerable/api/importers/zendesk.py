@@ -39,6 +39,7 @@ from answerable.promises.models import Promise
 from answerable.staff.models import Agent, Team
 from answerable.tickets import services as tickets
 from answerable.tickets.models import Message, Priority, Status, Ticket
+from answerable.webhooks import services as webhooks
 
 SOURCE = "zendesk"
 STATUSES = {
@@ -371,6 +372,10 @@ class ZendeskImport:
                 ledger.drop(promise, actor=self.actor, now=at, reason="Imported from Zendesk already solved.")
 
     def run(self, records: list[dict], progress: Callable[[int], Any] | None = None) -> Summary:
+        with webhooks.muted():  # history from another desk is not news for the integrations
+            return self._run(records, progress)
+
+    def _run(self, records: list[dict], progress: Callable[[int], Any] | None) -> Summary:
         for t in records:
             if t.get("id") is None:
                 self.summary.skip("tickets", "no id", "a ticket without an id")

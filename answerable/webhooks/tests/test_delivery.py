@@ -2,6 +2,7 @@
 127.0.0.1, failures are retried with exponential backoff, and a receiver that keeps failing is disabled."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
@@ -223,3 +224,37 @@ def test_command_creates_lists_and_shows_the_log(world, make_ticket, receiver, c
     out = StringIO()
     call_command("webhook", "log", str(sub.pk), stdout=out)
     assert "ticket.created" in out.getvalue() and "delivered" in out.getvalue()
+
+
+def test_a_ticket_opened_through_the_api_is_delivered(world, client, receiver, subscribe, committed):
+    import json
+
+    from answerable.api import tokens
+
+    subscribe("ticket.created")
+    secret = tokens.create_token(world.alice, name="t", scopes=["tickets:write"], now=T0).secret
+    body = {
+        "team_id": world.billing.pk,
+        "subject": "From the CRM",
+        "text": "Call me",
+        "customer_email": "x@y.example",
+    }
+    with time_machine.travel(T0, tick=False), committed():
+        response = client.post("/api/v1/tickets", json.dumps(body), content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {secret}")  # fmt: skip
+    assert response.status_code == 201
+    [got] = receiver.received
+    assert got["valid"] and got["body"]["data"]["ticket"]["id"] == response.json()["id"]
+
+
+def test_an_import_of_another_desks_history_sends_no_webhooks(world, receiver, subscribe, committed):
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    subscribe("ticket.created", "message.received")
+    export = Path(__file__).resolve().parents[2] / "api" / "tests" / "data" / "zendesk"
+    with committed():
+        call_command("import", "zendesk", str(export), "--team", "Billing", "--as", "sue", "--no-progress",
+                     stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    assert receiver.received == [] and not Delivery.objects.exists()
