@@ -198,6 +198,9 @@ def test_create_ticket_for_a_new_customer_in_my_team_only(world, api_as):
     created = response.json()
     assert created["customer"]["email"] == "new@customer.example" and created["tags"] == ["invoice"]
     assert Event.objects.filter(ticket_id=created["id"], kind="created", data__channel="api").exists()
+    acknowledged = api.post("/tickets", body | {"acknowledge": True}).json()
+    assert Message.objects.filter(ticket_id=acknowledged["id"], automatic=True).exists()
+    assert acknowledged["expected_response_at"] is not None
     response = api.post("/tickets", body | {"team_id": world.shipping.pk})
     assert response.status_code == 400 and "team_id" in error(response)["fields"]
     response = api.post("/tickets", body | {"customer_email": "not an address"})

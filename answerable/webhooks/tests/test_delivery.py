@@ -258,3 +258,15 @@ def test_an_import_of_another_desks_history_sends_no_webhooks(world, receiver, s
         call_command("import", "zendesk", str(export), "--team", "Billing", "--as", "sue", "--no-progress",
                      stdout=StringIO(), stderr=StringIO())  # fmt: skip
     assert receiver.received == [] and not Delivery.objects.exists()
+
+
+def test_a_delivery_is_claimed_by_one_worker_until_its_lease_expires(world, make_ticket, receiver, subscribe):
+    subscribe("ticket.created")
+    make_ticket(world.billing, now=T0)  # not committed: nothing sent yet, so write the delivery by hand
+    event = world.billing.tickets.latest("id").events.get(kind="created")
+    services.create_deliveries("ticket.created", event.ticket_id, {}, now=T0)
+    first = services.claim_due(T0)
+    assert first is not None
+    assert services.claim_due(T0 + timedelta(seconds=30)) is None  # another worker: leased
+    again = services.claim_due(T0 + services.LEASE + timedelta(seconds=1))  # the first worker died
+    assert again is not None and again.pk == first.pk
