@@ -22,6 +22,7 @@ SCOPES = {
     "promises:read": "Read the promise ledger.",
     "coach:check": "Run the coach's checks on a draft.",
     "satisfaction:read": "Read satisfaction ratings.",
+    "webhooks:manage": "Manage webhook subscriptions and read their delivery log (admins only).",
 }
 PREFIX = "ans_"
 _LAST_USED_EVERY = timedelta(minutes=1)  # one write a minute per token, not one per request

@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from answerable.api import errors
 from answerable.api.docs import OfflineSwagger
-from answerable.api.routers import directory, ledger, tickets
+from answerable.api.routers import directory, ledger, tickets, webhooks
 from answerable.api.security import TokenAuth
 from answerable.api.throttle import TokenThrottle
 
@@ -25,3 +25,4 @@ errors.install(api)
 api.add_router("", tickets.router)
 api.add_router("", directory.router)
 api.add_router("", ledger.router)
+api.add_router("", webhooks.router)

@@ -411,3 +411,10 @@ def _disable_for_failures(sub: Subscription, outcome: Outcome, *, now: datetime)
         )
         transaction.on_commit(lambda: send_mail(subject, text, None, admins, fail_silently=True))
     logger.warning("webhook %s disabled: %s", sub.pk, reason)
+
+
+@transaction.atomic
+def unsubscribe(sub: Subscription) -> None:
+    """Remove a subscription and its delivery log."""
+    Subscription.objects.filter(pk=sub.pk).delete()
+    transaction.on_commit(forget_subscriptions)
