@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -133,8 +134,12 @@ class NewSubscription:
 
 
 def _check(url: str, events: Iterable[str]) -> list[str]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+        host = urlsplit(url).hostname
+    except (ValidationError, ValueError):
+        host = None
+    if not host:
         raise ValidationError("The URL must be http:// or https:// with a host.")
     wanted = sorted(set(events))
     unknown = [e for e in wanted if e not in EVENTS]

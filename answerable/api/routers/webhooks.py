@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Path, Router, Schema, Status
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from answerable.api.errors import ApiError
 from answerable.api.routers.common import Cursor, Limit, page, responses
@@ -43,7 +43,11 @@ class NewSubscriptionOut(SubscriptionOut):
 
 class SubscriptionIn(Schema):
     name: Line = ""
-    url: Annotated[Line, StringConstraints(min_length=1, max_length=500)]
+    url: Annotated[
+        Line,
+        StringConstraints(min_length=1, max_length=500),
+        WithJsonSchema({"type": "string", "format": "uri"}),
+    ] = Field(description="http:// or https:// with a host.")
     events: list[EventName] = Field(min_length=1, max_length=5)
     team_id: Id | None = None
 
