@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "answerable.promises",
     "answerable.coach",
     "answerable.satisfaction",
+    "answerable.accounts",
+    "answerable.portal",
     "answerable.api",
     "answerable.webhooks",
 ]
@@ -198,6 +200,10 @@ MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 2525)
 # Attachments: refused over this size, and refused when their content contradicts a safe declared type.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 
+# Cost to serve (accounts): handling hours x the hourly cost + messages x the cost per message, in the
+# currency of the organisations' yearly values. Checked at start-up (accounts.checks).
+ACCOUNTS_HOURLY_COST = os.environ.get("ACCOUNTS_HOURLY_COST", "40")
+ACCOUNTS_COST_PER_MESSAGE = os.environ.get("ACCOUNTS_COST_PER_MESSAGE", "0")
 # The API (docs/api.md): requests a minute per token, counted in the cache; a shared cache (CACHE_URL, e.g.
 # redis://127.0.0.1:6379/1) makes the limit hold across web processes, the default counts per process.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("api/", include("answerable.api.urls")),
     path("", include("answerable.console.urls")),
     path("", include("answerable.promises.urls")),
+    path("", include("answerable.accounts.urls")),
+    path("", include("answerable.portal.urls")),
 ]  # fmt: skip

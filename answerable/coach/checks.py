@@ -10,17 +10,20 @@ The rules are general wording families, not tuned to particular threads.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from itertools import pairwise
+from types import ModuleType
 
 try:  # the sentiment model ships inside its package; without it the coach runs on its rules alone
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 except ImportError:  # pragma: no cover - exercised by a test that hides the package
     SentimentIntensityAnalyzer = None
 
+from answerable.coach import tone_model
 from answerable.lib.business_hours import BusinessCalendar
 from answerable.promises.extract import calendar_from_spec, extract
 
@@ -35,6 +38,9 @@ class Finding:
     quote: str
     why: str
     fix: str
+    # One-click fix: the text that replaces draft[start:end], where the check can write it. "{agent_name}"
+    # stands for the sending agent's name (coach.services.review fills it in).
+    replacement: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -51,9 +57,14 @@ def _vader() -> SentimentIntensityAnalyzer | None:  # loaded once per process
 
 def missing_models() -> list[str]:
     """Model packages the coach would use but cannot load: the console says so."""
+    missing = []
     if SentimentIntensityAnalyzer is None:
-        return ["vaderSentiment (sentiment for the empathy check)"]
-    return []
+        missing.append("vaderSentiment (sentiment for the empathy check)")
+    if _people_parser() is None:
+        missing.append("probablepeople (person or company names in sign-offs)")
+    if not tone_model.available():
+        missing.append("the tone model (answerable/coach/data/tone_model.json)")
+    return missing
 
 
 @lru_cache(maxsize=1)
@@ -211,8 +222,21 @@ _STOP = frozenset(
 )
 
 
+# Irregular past forms, so "I've already bled it" meets "please bleed it".
+_IRREGULAR = {
+    "bled": "bleed", "worn": "wear", "wore": "wear", "sent": "send", "paid": "pay", "done": "do",
+    "did": "do", "took": "take", "taken": "take", "gave": "give", "given": "give", "brought": "bring",
+    "bought": "buy", "kept": "keep", "left": "leave", "made": "make", "ran": "run", "rang": "ring",
+    "rung": "ring", "spoke": "speak", "spoken": "speak", "told": "tell", "wrote": "write",
+    "written": "write", "went": "go", "gone": "go", "put": "put", "set": "set", "swapped": "swap",
+    "fed": "feed", "drove": "drive", "driven": "drive", "chose": "choose", "chosen": "choose",
+    "froze": "freeze", "frozen": "freeze", "broke": "break", "broken": "break", "got": "get",
+}  # fmt: skip
+
+
 def _stem(word: str) -> str:
     w = word.lower().replace("\u2019", "'")
+    w = _IRREGULAR.get(w, w)
     w = re.sub(r"'s$", "", w)
     for suf in ("ational", "ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s"):
         if len(w) > len(suf) + 2 and w.endswith(suf):
@@ -277,7 +301,7 @@ _VALEDICTION = re.compile(
     r"with (love|thanks|best wishes)|take care|speak soon|talk soon|love|thanking you)[\s,.!-]*$"
 )
 _TEAM_WORDS = re.compile(
-    r"(?i)\b(team|support|office|department|dept|services?|relations|bookings?|claims?|sales|desk|care|"
+    r"(?i)\b(team|support|office|department|dept|services?|relations|bookings?|reservations|claims?|sales|desk|care|"
     r"customer|customers|helpdesk|admissions|reception|accounts?|billing|returns|workshop|studio|bakehouse|"
     r"bakery|shop|store|ltd|limited|inc|llc|plc|group|company|co\.|clinic|garage|bank|energy|insurance|"
     r"dental|school|academy|gym|salon|hotel|airways?|airlines?|travel|administrator|operations|management|"
@@ -306,7 +330,8 @@ def _signoff(draft: str) -> tuple[int, int] | None:
             return lines[i][1], lines[i][1]
     if len(lines) >= 2:
         last = lines[-1][2].strip()
-        if len(last) <= 50 and not re.search(r"[.!?]$", last) and len(last.split()) <= 8:
+        plain = re.sub(r"\b(Co|Ltd|Inc|LLC|Corp|Bros|GmbH|S\.A|B\.V)\.$", "", last)  # "Inkwell Print Co."
+        if len(last) <= 50 and not re.search(r"[.!?]$", plain) and len(last.split()) <= 8:
             # a closing name line without a valediction ("Lena", "Larkspur Bakehouse")
             j = len(lines) - 1
             while j > 1 and len(lines[j - 1][2].strip()) <= 40 and not re.search(r"[.!?:]$", lines[j - 1][2]):
@@ -315,17 +340,61 @@ def _signoff(draft: str) -> tuple[int, int] | None:
     return None
 
 
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?")
+
+
+def _name_like(part: str) -> bool:
+    """One to three capitalised words in any script's letters: "Tomás", "Inés Marín", "J. Okafor"."""
+    # Letters after a name ("Oksana Petrenko ACCA", "Dr Ali Khan PhD") do not make it less a person's.
+    words = [w for w in part.split() if not re.fullmatch(r"[A-Z]{2,6}|PhD|MSc|BSc|MBA|RN", w)]
+    if not words or len(words) > 3 or _TEAM_WORDS.search(part):
+        return False
+    for w in words:
+        if not _NAME_WORD.fullmatch(w) or not w[0].isupper():
+            return False
+        if len(w.rstrip(".")) > 2 and w.rstrip(".").isupper():
+            return False  # an acronym ("ACME"), not a name
+    return True
+
+
+@cache
+def _people_parser() -> ModuleType | None:  # probablepeople's CRF model ships in its wheel; loaded once
+    try:
+        import probablepeople
+    except ImportError:
+        return None
+    return probablepeople
+
+
+def _business_name(part: str) -> bool:
+    """A shop or company name that looks like a person's: "SunPath Solar", "Cobalt Air", "Stitch & Hem"."""
+    if re.search(r"[a-z][A-Z]", part.replace("Mc", "").replace("Mac", "")):
+        return True  # CamelCase brands ("KeyFast"); not "McKay", "MacLeod"
+    # Credentials ("ACCA", "PhD") and accents confuse the parser; a lone word is taken as a first name.
+    words = [w for w in part.split() if not (len(w) > 1 and w.isupper()) and w not in ("PhD", "MSc", "BSc")]
+    parser = _people_parser()
+    if parser is None or len(words) < 2:
+        return False
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", " ".join(words)) if not unicodedata.combining(c)
+    )
+    try:
+        return parser.tag(folded)[1] == "Corporation"
+    except Exception:  # RepeatedLabelError and friends: the parser could not decide
+        return False
+
+
 def _names_person(line: str) -> bool:
-    if "&" in line:
-        line = line.split("&")[0].rsplit(" ", 1)[0] if "," in line or "/" in line else ""
-    parts = [p.strip() for p in re.split(r"[/|,()\u2013\u2014]| - ", line) if p.strip()]
+    parts = [p.strip() for p in re.split(r"[/|,()\u2013\u2014\u00b7]| - ", line) if p.strip()]
     for part in parts:
-        words = part.split()
-        if not words or len(words) > 3:
+        if "&" in part:  # "Sam & Priya" are two people; "Crumb & Co", "Hollis & Daughter" are businesses
+            sides = [x.strip() for x in part.split("&")]
+            if re.search(r"&\s*(Co|Sons?|Daughters?|Partners)\b", part):
+                continue
+            if all(_name_like(x) and not _business_name(x) for x in sides):
+                return True
             continue
-        if _TEAM_WORDS.search(part):
-            continue
-        if all(re.fullmatch(r"[A-Z][a-z'\u2019-]+\.?|[A-Z]\.?|[A-Z][a-z]+-[A-Z][a-z]+", w) for w in words):
+        if _name_like(part) and not _business_name(part):
             return True
     return False
 
@@ -337,12 +406,16 @@ def _check_faceless(draft: str) -> list[Finding]:
         if any(_names_person(line) for line in block.splitlines()):
             return []
         s, e = span
-        if e == s:
+        if e == s:  # a valediction with nothing under it: sign under it
             s = max(0, draft.rstrip().rfind("\n") + 1)
             e = len(draft.rstrip())
+            replacement = draft[s:e] + "\n{agent_name}"
+        else:  # a team or shop name: the person above it
+            replacement = "{agent_name}\n" + draft[s:e]
     else:
         s = max(0, draft.rstrip().rfind("\n") + 1)
         e = len(draft.rstrip())
+        replacement = draft[s:e] + "\n\nBest regards,\n{agent_name}"
     return [
         Finding(
             "faceless",
@@ -351,6 +424,7 @@ def _check_faceless(draft: str) -> list[Finding]:
             draft[s:e],
             "The sign-off names no person, only a team or company, or there is no sign-off.",
             "Sign with your own name, e.g. 'Best, Sam' (a team name underneath is fine).",
+            replacement,
         )
     ]
 
@@ -398,7 +472,7 @@ _TONE = re.compile(
     r"bothered|called|asked)|if you [a-z]+ed [a-z ]{1,30}more (often|carefully)|"
     r"as (we|i) (explain|tell|say) to (every|all)|"
     r"which you (accepted|agreed|signed)|there'?s nothing (we|i) can do|"
-    r"you should have been|shouting (at us|won'?t)|(it'?s|this is) not (complicated|difficult|hard|"
+    r"shouting (at us|won'?t)|(it'?s|this is) not (complicated|difficult|hard|"
     r"rocket science)|i'?ll spell it out|spell it out for you|"
     r"no need to take that tone|take that tone|that'?s what you (ordered|asked for|paid for|chose)|"
     r"(customers|tenants|people|you all) always (say|claim)|anyone (reading|looking|with)|"
@@ -407,6 +481,68 @@ _TONE = re.compile(
     r"damn|hell|crap|bloody|wtf|stupid|ridiculous|idiot|pathetic|nonsense"
     r")\b"
 )
+# Broader families of hostile wording, each a construction rather than a stock phrase: blame by
+# counterfactual ("if you'd read", "had you checked", "maybe next time"), reproach about reading or knowing
+# ("did you read", "in black and white", "as anyone would know"), sarcasm ("funny how", "thought not",
+# "we're not magicians", "don't write themselves"), dismissal ("rules are rules", "that's how it works",
+# "like everyone else", "Simple."), and a customer addressed as "mate".
+_PAST = r"(read|[a-z]+ed|done|kept|come|taken|paid|brought|given|told|bought|made|left|thought|seen|been)"
+_TONE_FAMILIES = re.compile(
+    r"(?i)\b("
+    r"(perhaps|maybe) if\b[^.!?\n]{0,40}\b(had|'d|was|were|did|didn'?t)\b|"
+    r"had you (read|checked|looked|bothered|listened|asked|booked|ordered|come|arrived|called)|"
+    r"(maybe|perhaps) next time,? (you |try |read |check |please )|"
+    rf"if you'?d (actually |just |only |simply |bothered to )?{_PAST}\b|"
+    rf"if you had (actually |just |only |simply )?{_PAST}\b|"
+    r"you (really )?(should|ought to) (really )?have (?!(received|got|gotten|had|been (sent|given|told|"
+    r"refunded|contacted|offered|called|charged|notified|informed|emailed))\b)|"
+    r"did you (even |actually )(read|check|look at|open)|did you (even )?read (the|our|my|it|your)|"
+    r"which i (assume|presume|trust) you (read|saw|got)|"
+    r"(it'?s|it is|that'?s) all (there|in|written)|in black and white|as anyone (who|with|would|could|can)|"
+    r"i'?m sure (even )?you can (work|figure|see|understand)|"
+    r"(work|figure) (it|that|this) out (for )?yourself|"
+    r"funny how|funnily enough|thought not|surprise,? surprise|what (else )?(were|did) you expect|"
+    r"(we'?re|we are|i'?m|i am) not (magicians|miracle workers|mind[- ]readers|a charity|a library|"
+    r"your (mum|mother|servant|babysitter))|out of thin air|(don'?t|doesn'?t) (write|fix|clean|build|run|"
+    r"pay|book|sort) (themselves|itself)|unsurprisingly|(shouldn'?t|should not) (really )?be surprised|"
+    r"rules are rules|(that'?s|this is|it'?s) (just )?(how|the way) (it|things|this) (works?|is|goes)|"
+    r"like everyone else|take it or leave it|tough luck|(simple|easy) as that|"
+    r"(that'?s|it'?s) (down to|on) you|(garbage|rubbish) in|not (that )?hard|"
+    r"(?<!\n)(?<!^)\b(mate|sweetheart)[,.!?]|"
+    r"i don'?t know what you call|i'?m not sure what (else )?you (were|are) expecting|"
+    r"i think we know (how|what)|they don'?t make things up|helped (themselves|himself|herself)"
+    r")"
+)
+_SIMPLE_STOP = re.compile(r"(?:^|[.!?]\s+)(Simple|Obviously|Clearly|End of)\.")
+
+
+# "Sorry if this is a stupid question", "I feel stupid": aimed at the writer, not the customer.
+_ABOUT_WRITER = re.compile(
+    r"(?i)\b(sound|sounding|feel|feeling|look|looking|i'?m|i am|i was|me)\s+(so |a bit |really )?$"
+)
+_HUMBLE_QUESTION = re.compile(r"(?i)\b(sorry|maybe|probably|perhaps|if this is|might be|mine is|risk of)\b")
+
+
+def _without_lead_clause(draft: str, s: int, e: int) -> tuple[int, int, str | None]:
+    """Span and fix for a tone phrase: a leading clause ("As I already told you, we open ...") can simply
+    go, with its comma, and the next word starts the sentence; anything else needs rewording by the agent."""
+    starts_sentence = s == 0 or bool(re.search(r"(^|[.!?]\s+|\n\s*)$", draft[max(0, s - 4) : s]))
+    lead = re.match(r"[^.!?\n,]{0,40},\s+(\w+)", draft[e : e + 80])
+    if not (starts_sentence and lead):
+        return s, e, None
+    word = lead.group(1)
+    return s, e + lead.end(), word[:1].upper() + word[1:]
+
+
+def _aimed_at_writer(body: str, m: re.Match) -> bool:
+    if m.group(0).lower() not in ("stupid", "ridiculous", "idiot"):
+        return False
+    before = body[max(0, m.start() - 40) : m.start()]
+    if _ABOUT_WRITER.search(before):
+        return True
+    return body[m.end() :].lstrip().lower().startswith("question") and bool(_HUMBLE_QUESTION.search(before))
+
+
 _SHOUT = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{2,}){2,}\b")
 _ACRONYM_OK = frozenset({"FAQ", "PDF", "SMS", "URL", "USB", "VAT", "ETA", "PIN", "IBAN", "BACS", "HTML"})
 
@@ -416,7 +552,9 @@ def _check_tone(draft: str) -> list[Finding]:
     b0, b1 = _body_span(draft)
     body = draft[b0:b1]
     for m in _TONE.finditer(body):
-        s, e = b0 + m.start(), b0 + m.end()
+        if _aimed_at_writer(body, m):
+            continue
+        s, e, replacement = _without_lead_clause(draft, b0 + m.start(), b0 + m.end())
         out.append(
             Finding(
                 "tone",
@@ -425,6 +563,21 @@ def _check_tone(draft: str) -> list[Finding]:
                 draft[s:e],
                 "This wording reads as blaming, condescending or curt toward the customer.",
                 "Drop the phrase and state the facts plainly and politely.",
+                replacement,
+            )
+        )
+    for m in [*_TONE_FAMILIES.finditer(body), *_SIMPLE_STOP.finditer(body)]:
+        s, e = b0 + m.start(), b0 + m.end()
+        if any(f.start <= s < f.end or s <= f.start < e for f in out):
+            continue  # already reported by the phrase list
+        out.append(
+            Finding(
+                "tone",
+                s,
+                e,
+                draft[s:e],
+                "This wording reads as blaming, sarcastic or condescending toward the customer.",
+                "Drop it: say what happened and what you will do, without judging the customer.",
             )
         )
     for m in _SHOUT.finditer(body):
@@ -432,11 +585,41 @@ def _check_tone(draft: str) -> list[Finding]:
         if all(w in _ACRONYM_OK for w in words):
             continue
         s, e = b0 + m.start(), b0 + m.end()
+        run = re.search(r"(?:\b[A-Z]+\s+)+$", draft[max(b0, s - 40) : s])  # "WE DO" before "NOT OPEN ..."
+        if run:
+            s -= len(run.group(0))
+        calm = draft[s:e].lower()
+        if s == 0 or re.search(r"(^|[.!?]\s+|\n)$", draft[max(0, s - 3) : s]):
+            calm = calm[:1].upper() + calm[1:]
         out.append(
             Finding(
-                "tone", s, e, draft[s:e], "Writing in capitals reads as shouting.", "Write it in normal case."
+                "tone",
+                s,
+                e,
+                draft[s:e],
+                "Writing in capitals reads as shouting.",
+                "Write it in normal case.",
+                calm,
             )
         )
+    if not out and tone_model.score(body) >= tone_model.threshold():
+        # No phrase we know, but the whole reads as hostile to the model trained on labelled replies: point
+        # at the sentence that scores highest.
+        sents = [(a, b) for a, b in _sentences(body) if body[a:b].strip()]
+        if sents:
+            a, b = max(sents, key=lambda ab: tone_model.score(body[ab[0] : ab[1]]))
+            s, e = b0 + a, b0 + b
+            out.append(
+                Finding(
+                    "tone",
+                    s,
+                    e,
+                    draft[s:e].strip(),
+                    "The reply as a whole reads as curt, blaming or condescending (the coach's tone model); "
+                    "this sentence weighs most.",
+                    "Reread it as the customer: state the facts and what you will do, without judging them.",
+                )
+            )
     return out
 
 
@@ -477,7 +660,12 @@ _ACK = re.compile(
     r"completely understandable|(so |really )?glad (you|everyone|she|he|they) (are|is)|"
     r"(i|we) apologi[sz]e (for|that) (the|this|what|how|your)|apologies for (the|this|what|how)|"
     r"i can'?t imagine|what you('re| are) going through|take (all )?the time you need|no rush|"
-    r"shouldn't have happened|should never have happened|we let you down|not good enough|unacceptable)\b"
+    r"shouldn't have happened|should never have happened|we let you down|not good enough|unacceptable|"
+    r"i know how (worrying|hard|frightening|scary|stressful|upsetting|awful|difficult|frustrating)|"
+    r"i can (hear|tell|see) (how|that|you)|don'?t be (embarrassed|ashamed|sorry)|"
+    r"(i'?m|i am|we'?re|we are) (so |really |very |truly )?sorry(?=\s*[\u2014\u2013,.!-])|"
+    r"(is|was|sounds|feels|must feel) (really |so |very |incredibly )?(frightening|scary|awful|terrifying|"
+    r"distressing|upsetting|heartbreaking|horrible|stressful|worrying))\b"
 )
 _CANNED = re.compile(
     r"(?i)sorry (to hear )?(there was|you('re| are| have| had)? (having|experiencing)|for any) "
@@ -488,10 +676,25 @@ _CANNED = re.compile(
 )
 
 
+# Clear distress on its own: the customer says they are frightened or grieving, or shouts for help.
+_DISTRESS = re.compile(
+    r"(?i)\b((i'?m|i am|we'?re|we are|i feel|we feel|feeling)\s+(so |really |very |honestly |absolutely |"
+    r"completely |just )?(scared|terrified|frightened|afraid|panicking|desperate|devastated|heartbroken|"
+    r"distraught|in bits|beside myself|not (really )?coping|at my wits'? end|in tears|shaking|"
+    r"sick with worry|worried sick|falling apart)|passed away|put to sleep|funeral|bereave\w*|"
+    r"breaks? my heart|broke my heart|"
+    r"can'?t stop crying|can'?t cope|not coping|lost (my|our) (husband|wife|mum|mom|dad|mother|father|son|"
+    r"daughter|baby|partner|dog|cat))\b"
+)
+_HELP_WORDS = re.compile(r"(?i)\b(please|help|hurry|urgent|emergency|now)\b")
+
+
 def _customer_upset(text: str) -> bool:
     cues = len(_UPSET.findall(text))
     caps = [w for w in re.findall(r"\b[A-Z]{4,}\b", text) if w not in _ACRONYM_OK]
     shout = bool(caps) or "!!" in text or "??" in text
+    if _DISTRESS.search(text) or (len(caps) >= 3 and _HELP_WORDS.search(text)):
+        return True
     vader = _vader()
     score = vader.polarity_scores(text)["compound"] if vader is not None else 0.0
     if cues >= 2:
@@ -607,13 +810,49 @@ _TIMEISH = re.compile(
     r"straight away|right away|immediately|at once|within (an?|one|two|three|four|five|six|\d+|a few|"
     r"\d+-\d+) (minute|hour|day|working day|business day|week)s?|(minutes?|hours?|days?) (before|after|of)|"
     r"the (evening|day|night|morning) before|that (night|evening|afternoon)|tonight|this (afternoon|evening|"
-    r"morning)|today|tomorrow|by (\d|noon|midday|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+    r"morning)|today|tomorrow|by (\d|noon|midday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"in (about |around |roughly |under |less than )?(\d+|an?|one|two|three|four|five|ten|fifteen|twenty|"
+    r"thirty|a few|a couple of) (minute|hour|day|working day|business day|week)s?|"
+    r"on the (day|morning|evening) "
+    r"(of|they|it|you|we)|(on|next|this) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 
 
 _VAGUE_TIME = re.compile(
     r"(?i)\b(soon|shortly|asap|as soon as|once|when|in due course|at some point|eventually|in a while|"
     r"in the coming|a bit|later|before long)\b"
+)
+
+
+_VAGUE_ADVERB = re.compile(
+    r"(?i)\s*\b(very soon|soon|shortly|asap|as soon as (possible|we can|i can)|in due course|at some point|"
+    r"eventually|in a while|later|before long)\b"
+)
+
+
+def _with_a_time(span: str, sent_at: datetime) -> str | None:
+    """The promise with a concrete time: one working day after sending (a default the agent sees and can
+    edit before it goes out), in place of "soon"/"shortly" or added at the end."""
+    due = _calendar().add(sent_at, timedelta(hours=8))
+    when = f"by {due.strftime('%A')} {due.day} {due.strftime('%B')}, {due.strftime('%-I %p').lower()}"
+    if re.search(r"(?i)\b(when|once|as soon as) (it|they|we|you|the)\b", span):
+        return None  # tied to an event ("once it's ready"): the agent must say when that is
+    stripped = _VAGUE_ADVERB.sub("", span).rstrip(" ,.;!")
+    tail = span[len(span.rstrip(" .!")) :]
+    return f"{stripped} {when}{tail}"
+
+
+# The commitment waits on the customer: "let me know which day and I'll book you in", "once you confirm".
+_ON_CUSTOMER_ACTION = re.compile(
+    r"(?i)\b((reply|let (me|us) know|tell (me|us)|send (me|us)|confirm|call (me|us)|pick|choose|get back to "
+    r"(me|us)|bring|drop|pop|come)\b[^.!?\n]{0,80}\b(and|then) (i|we)('ll| will)|"
+    r"(if|once|when|as soon as|after|whenever) you\b[^.!?\n]{0,60}\b(reply|confirm|send|let (me|us) know|"
+    r"book|choose|pick|register|decide|call|sign|pay|bring|drop|come|arrive|get here|pop))|"
+    r"^\s*(bring|drop|pop|come|call|reply|send)\b"
+)
+_DESCRIBES_CUSTOMER = re.compile(
+    r"(?i)\W*(you('ll| will)|your (\w+ )?(cover|bill|policy|plan|account) will)\b"
 )
 
 
@@ -626,9 +865,15 @@ def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
     for p in extract(body, sent_at=when, calendar=_calendar()):
         if p.due is not None:
             continue
-        sent = next((body[a:b] for a, b in sents if a <= p.start < b), p.span)
+        i = next((k for k, (a, b) in enumerate(sents) if a <= p.start < b), None)
+        sent = body[sents[i][0] : sents[i][1]] if i is not None else p.span
+        before = body[sents[i - 1][0] : sents[i - 1][1]] if i else ""
+        if _ON_CUSTOMER_ACTION.search(sent) or _ON_CUSTOMER_ACTION.search(before):
+            continue  # "reply and I'll book it", "bring it in and we'll swap it": the customer sets the time
         if not _VAGUE_TIME.search(p.time_text + " " + p.span) and _TIMEISH.search(sent):
-            continue  # a time tied to the customer's action or to an event with a stated interval
+            continue  # a time tied to an event with a stated interval or day
+        if _DESCRIBES_CUSTOMER.match(p.span):
+            continue  # "you'll see the new setting", "your bill will be based on": a description
         s, e = b0 + p.start, b0 + p.end
         out.append(
             Finding(
@@ -639,6 +884,7 @@ def _check_vague_promise(draft: str, sent_at: datetime | None) -> list[Finding]:
                 "This commits to something without saying when.",
                 "Give a time: 'by 5pm tomorrow', 'within 2 working days', or 'reply and I'll do it the "
                 "same day'.",
+                _with_a_time(draft[s:e], when),
             )
         )
     return out
@@ -696,6 +942,29 @@ def _numbered(text: str) -> dict[str, tuple[int, int]]:
     return items if len(items) >= 2 else {}
 
 
+# Questions whose answer has a recognisable shape: a time or duration, or an amount of money.
+_ASKS_WHEN = re.compile(
+    r"(?i)\b(how (long|soon|quickly)|when (will|would|can|could|do|does|is|are|should)|what time|by when|"
+    r"what date|which day|how many (days|weeks|hours|minutes))\b"
+)
+_ASKS_PRICE = re.compile(r"(?i)\b(how much|what('s| is| are| does| do) (the )?(cost|price|fee|charge)s?)\b")
+_TIME_ANSWER = re.compile(
+    r"(?i)\b(\d+(\s*[-\u2013]\s*\d+)?\s*(working |business )?(minute|min|hour|hr|day|week|month)s?|"
+    r"\d{1,2}(:\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|today|tomorrow|tonight|this (morning|afternoon|evening|week)|"
+    r"next (week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(january|february|march|april|may|june|july|august|september|october|november|december))\b"
+)
+_PRICE_ANSWER = re.compile(r"[£€$]\s?\d|\b\d+([.,]\d+)?\s?(eur|euros?|pounds?|dollars?|usd|gbp|chf)\b", re.I)
+
+
+def _answer_shape_present(request: str, draft: str) -> bool:
+    """A "how long" question met by a duration, a "how much" by a price: answered, whatever the words."""
+    if _ASKS_WHEN.search(request) and _TIME_ANSWER.search(draft):
+        return True
+    return bool(_ASKS_PRICE.search(request) and _PRICE_ANSWER.search(draft))
+
+
 def _addressed(req_terms: set[str], draft_terms: set[str], draft_sent_terms: list[set[str]]) -> bool:
     if len(req_terms) < 2:
         return True  # too little content to tell ("can you help?"): give the draft the benefit of the doubt
@@ -745,6 +1014,8 @@ def _check_coverage(draft: str, thread: Sequence[dict]) -> list[Finding]:
         if len(reqs) + len(latest) - 1 < 2:
             continue  # a lone question gets some response in almost every draft; judge only several
         for s, e in reqs:
+            if _answer_shape_present(text[s:e], body):
+                continue
             if not _addressed(_terms(text[s:e]), draft_terms, sent_terms):
                 report(text, s, e)
     agent_terms = _terms(agent_text)
@@ -794,6 +1065,37 @@ def _specifics(text: str) -> set[str]:
     return out
 
 
+# "I've already bled the radiators and checked the pressure": what the customer has done, to the sentence end.
+_ALREADY_DONE = re.compile(
+    r"(?i)(\balready\s+(?:\w+ed|done|tried|sent|read|paid|bled|worn|put|set|got|made|given|brought|taken)\b|"
+    r"\b(?:i'?ve|i have|we'?ve|we have)\s+(?:tried|done|followed|checked|reset|cleared|restarted|rebooted|"
+    r"bled|uploaded|sent|submitted|filled|read|updated|reinstalled|replaced|cleaned|turned|switched|"
+    r"unplugged|changed|called|emailed|applied|paid|registered|worn|used|kept)\b|"
+    r"[^.!?\n]*\b(?:like|as) you (?:said|told me|suggested|advised|recommended))[^.!?\n]*"
+)
+_ADVICE = re.compile(
+    r"(?i)^\W*((also|and|then|next|first|simply|just),? )?(to [^,.]{1,40}, )?(please|try|make sure|ensure|"
+    r"check|you (can|could|should|may|might|will need to|need to|must)|we (recommend|suggest|advise)|"
+    r"i'?d (recommend|suggest)|it'?s (worth|best)|remember to|go to|click|select|open|turn|press|tap|visit|"
+    r"log in|sign in|restart|reset|clear|remove|delete|update|reinstall|install|wear|use|follow|bleed|"
+    r"upload|send|fill in|complete|switch|unplug)\b"
+)
+
+
+def _repeats_what_they_tried(customer: str, body: str) -> bool:
+    """The draft advises the very steps the customer says they have already taken."""
+    tried = (
+        set().union(*(_terms(m.group(0)) for m in _ALREADY_DONE.finditer(customer))) if customer else set()
+    )
+    if len(tried) < 2:
+        return False
+    for s, e in _sentences(body):
+        sentence = body[s:e]
+        if _ADVICE.search(sentence) and len(_terms(sentence) & tried) >= 2:
+            return True
+    return False
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -818,6 +1120,9 @@ def _check_form_letter(draft: str, thread: Sequence[dict], macros: Sequence[str]
         reasons.append("it is a near copy of an earlier reply or macro")
     if copy >= 0.4 and doesnt_fit:
         flagged = True  # repeats earlier advice the customer has said does not fit
+    if _repeats_what_they_tried(customer, body):
+        flagged = True
+        reasons.append("it advises what the customer says they have already done")
     # canned wording plus a sign it does not fit: several stock phrases, or the customer said the stock
     # answer doesn't apply, or the draft uses almost none of the details they gave
     if generic >= 2 or (generic >= 1 and (doesnt_fit or used < 0.15)):

@@ -11,6 +11,7 @@ class CoachFinding(models.Model):
         SENT_ANYWAY = "sent_anyway", "Sent with the finding"
         OVERRIDDEN = "overridden", "Sent after confirming"
         BLOCKED = "blocked", "Send refused"
+        FIXED = "fixed", "Fixed with one click"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="coach_findings")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -28,3 +28,20 @@ class TagsForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.CharField(required=False)  # an agent id, or empty for nobody
+
+
+class EscalateForm(forms.Form):
+    # "agent:<id>" or "team:<id>": one picker for both kinds of target.
+    target = forms.RegexField(regex=r"^(agent|team):\d+$", error_messages={"invalid": "Choose whom to ask."})
+    note = forms.CharField(widget=forms.Textarea, strip=True, max_length=5000)
+    due = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M"])  # in the team's zone
+    holding_reply = forms.BooleanField(required=False)
+    holding_text = forms.CharField(widget=forms.Textarea, strip=True, max_length=5000, required=False)
+
+
+class HandBackForm(forms.Form):
+    guidance = forms.CharField(widget=forms.Textarea, strip=True, max_length=5000)
+
+
+class ComplaintForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea, strip=True, max_length=5000)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 
 from answerable.customers.models import TermsFlag
@@ -11,8 +11,18 @@ from answerable.lib.keyset import Page, keyset_page
 from answerable.promises import queries as promise_queries
 from answerable.promises import services as promise_services
 from answerable.staff.models import Agent, Team
-from answerable.tickets import access
-from answerable.tickets.models import ACTIVE_STATUSES, Event, Macro, Message, Presence, Status, Ticket
+from answerable.tickets import access, escalation
+from answerable.tickets.models import (
+    ACTIVE_STATUSES,
+    Escalation,
+    Event,
+    Macro,
+    Message,
+    Presence,
+    Recovery,
+    Status,
+    Ticket,
+)
 from answerable.tickets.services import PRESENCE_TTL
 
 VIEWS = {
@@ -20,6 +30,7 @@ VIEWS = {
     "unassigned": "Unassigned",
     "teams": "My teams",
     "waiting": "Waiting on us",
+    "escalated": "Escalated",
     "open": "All open",
 }
 SORTS = {
@@ -69,6 +80,8 @@ def view_queryset(user: Agent, view: str, status: str = "") -> QuerySet[Ticket]:
         return qs.filter(team__in=user.teams.values("pk"))
     if view == "waiting":  # the customer spoke last and has no answer yet
         return qs.filter(waiting_since__isnull=False)
+    if view == "escalated":  # escalations the customer has not had an answer to yet
+        return qs.filter(Exists(Escalation.objects.filter(ticket=OuterRef("pk"), closed_at=None)))
     return qs
 
 
@@ -135,6 +148,15 @@ class TicketPage:
     last_inbound_id: int = 0
     promises: list = field(default_factory=list)
     policy: object = None
+    escalations: list[Escalation] = field(default_factory=list)
+    can_handle: bool = False  # may answer or hand back the escalation waiting on this ticket
+    escalation_targets: list[Agent] = field(default_factory=list)
+    escalation_teams: list[Team] = field(default_factory=list)
+    recovery: Recovery | None = None
+
+    @property
+    def waiting_escalation(self) -> Escalation | None:
+        return next((e for e in self.escalations if e.status == Escalation.Status.WAITING), None)
 
 
 def ticket_page(user: Agent, ticket: Ticket, *, now: datetime) -> TicketPage:
@@ -166,7 +188,47 @@ def ticket_page(user: Agent, ticket: Ticket, *, now: datetime) -> TicketPage:
         last_inbound_id=max((m.pk for m in thread if m.kind == Message.Kind.INBOUND), default=0),
         promises=promise_queries.for_ticket(ticket),
         policy=promise_services.policy_for(ticket),
+        **_escalation_and_recovery(user, ticket),
     )
+
+
+def _escalation_and_recovery(user: Agent, ticket: Ticket) -> dict[str, object]:
+    """The ticket's escalations not yet answered, whom it can go to, and its service recovery (the open one,
+    or the last one while its follow-up check is open)."""
+    escalations = list(
+        ticket.escalations.filter(closed_at=None)
+        .select_related("escalated_by", "to_agent", "to_team", "promise")
+        .order_by("created_at")
+    )
+    waiting = next((e for e in escalations if e.status == Escalation.Status.WAITING), None)
+    recovery = (
+        ticket.recoveries.select_related("broken_promise", "promise", "follow_up")
+        .order_by("-started_at")
+        .first()
+    )
+    if recovery and recovery.closed_at and not (recovery.follow_up and recovery.follow_up.status == "open"):
+        recovery = None
+    return {
+        "escalations": escalations,
+        "can_handle": bool(waiting and escalation.may_handle(user, waiting)),
+        "escalation_targets": list(escalation.targets(ticket)) if not waiting else [],
+        "escalation_teams": list(escalation.target_teams(ticket)) if not waiting else [],
+        "recovery": recovery,
+    }
+
+
+def escalations_board(user: Agent) -> dict[str, list[Escalation]]:
+    """The Escalations view: waiting on the user or one of their teams (admins: all), oldest first; and
+    those handed back but not yet answered. Supervisors and admins only (the view checks)."""
+    qs = Escalation.objects.filter(closed_at=None).select_related(
+        "ticket__customer__organisation", "ticket__team", "escalated_by", "to_agent", "to_team", "promise"
+    )
+    if not user.is_admin:
+        qs = qs.filter(Q(to_agent=user) | Q(to_team__in=user.teams.values("pk")))
+    return {
+        "waiting": list(qs.filter(status=Escalation.Status.WAITING).order_by("created_at")[:200]),
+        "handed_back": list(qs.filter(status=Escalation.Status.HANDED_BACK).order_by("-handed_back_at")[:50]),
+    }
 
 
 def others_on(ticket: Ticket, user: Agent, *, now: datetime) -> list[Presence]:

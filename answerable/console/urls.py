@@ -16,4 +16,13 @@ urlpatterns = [
     path("t/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="ticket_attachment"),
     path("t/<int:pk>/messages/<int:message_id>/source/", views.message_source, name="ticket_message_source"),
     path("t/<int:pk>/presence/", views.presence, name="ticket_presence"),
+    path("t/<int:pk>/escalate/", views.escalate, name="ticket_escalate"),
+    path("t/<int:pk>/complaint/", views.complaint, name="ticket_complaint"),
+    path(
+        "t/<int:pk>/follow-up/<int:promise_id>/checked/",
+        views.follow_up_checked,
+        name="ticket_follow_up_checked",
+    ),
+    path("escalations/", views.escalations, name="escalations"),
+    path("escalations/<int:pk>/hand-back/", views.hand_back, name="escalation_hand_back"),
 ]

@@ -15,16 +15,34 @@ from django.views.decorators.http import require_GET, require_POST
 from answerable.coach import checks as coach_checks
 from answerable.coach import services as coach
 from answerable.console import queries
-from answerable.console.forms import AssignForm, ComposeForm, PriorityForm, StatusForm, TagsForm
+from answerable.console.forms import (
+    AssignForm,
+    ComplaintForm,
+    ComposeForm,
+    EscalateForm,
+    HandBackForm,
+    PriorityForm,
+    StatusForm,
+    TagsForm,
+)
 from answerable.lib import clock
 from answerable.lib.attachments import AttachmentRejected
 from answerable.lib.keyset import BadCursor
 from answerable.promises import services as promise_services
 from answerable.promises.models import Promise
 from answerable.promises.services import PromiseDraft
-from answerable.staff.models import Agent
-from answerable.tickets import access, services
-from answerable.tickets.models import Attachment, Macro, Message, Priority, Status, Ticket
+from answerable.staff.models import Agent, Team
+from answerable.tickets import access, escalation, recovery, services
+from answerable.tickets.models import (
+    Attachment,
+    Escalation,
+    Macro,
+    Message,
+    Priority,
+    Recovery,
+    Status,
+    Ticket,
+)
 
 
 def _filters(request: HttpRequest) -> queries.InboxFilters:
@@ -102,6 +120,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         text, _ = promise_services.reset_draft(promise, agent=request.user, now=now)
         extra["reset_promise"] = promise
         extra["compose"] = ComposeForm(initial={"idempotency_key": uuid.uuid4().hex, "text": text})
+    recovery_id = request.GET.get("recovery", "")
+    if recovery_id.isdigit():
+        # The recovery playbook's reply: owns the failure, apologises, a blank for the fix, a new date.
+        found = get_object_or_404(Recovery.objects.select_related("broken_promise"), pk=int(recovery_id),
+                                  ticket=ticket)  # fmt: skip
+        text, _ = recovery.draft(found, agent=request.user, now=now)
+        if found.broken_promise and found.broken_promise.replaced_by_id is None:
+            extra["reset_promise"] = found.broken_promise
+        extra["compose"] = ComposeForm(initial={"idempotency_key": uuid.uuid4().hex, "text": text})
     return render(request, "console/ticket.html", _ticket_context(request, ticket, **extra))
 
 
@@ -138,7 +165,7 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
                 ticket, agent=request.user, text=data["text"], now=now, idempotency_key=key, promises=reviewed
             )
         else:
-            findings = coach.review(ticket, data["text"], now=now)
+            findings = coach.review(ticket, data["text"], now=now, agent=request.user)
             held = coach.blocking(findings)
             if held and ticket.team.coach_gate:
                 coach.record(ticket, held, agent=request.user, message=None, outcome="blocked", now=now)
@@ -157,6 +184,8 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
             )  # fmt: skip
             coach.record(ticket, findings, agent=request.user, message=message, now=now,
                          outcome="overridden" if held else "sent_anyway")  # fmt: skip
+            fixed = coach.fixes_applied(request.POST.getlist("coach_fixed"))
+            coach.record(ticket, fixed, agent=request.user, message=message, now=now, outcome="fixed")
     except services.StaleDraft as stale:
         return _compose_error(request, ticket, form, status=409, newer=stale.newer)
     except (AttachmentRejected, ValueError) as exc:
@@ -206,7 +235,7 @@ def draft_promises(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for d in (promise_services.find_in(text, ticket, sent_at=clock.now()) if text.strip() else [])
     ]
-    findings = coach.review(ticket, text, now=clock.now()) if text.strip() else []
+    findings = coach.review(ticket, text, now=clock.now(), agent=request.user) if text.strip() else []
     context = {"found": found, "ticket": ticket, "team_zone": ticket.team.time_zone, "findings": findings,
                "coach_missing": coach_checks.missing_models(), "oob": True}  # fmt: skip
     # The promises swap into their place; the coach panel comes along out of band (one request a pause).
@@ -343,3 +372,139 @@ def presence(request: HttpRequest, pk: int) -> HttpResponse:
     services.touch_presence(ticket, request.user, drafting=request.POST.get("drafting") == "1", now=now)
     others = queries.others_on(ticket, request.user, now=now)
     return render(request, "console/ticket.html#collision", {"p": {"others": others}, "ticket": ticket})
+
+
+def _side_card(
+    request: HttpRequest, ticket: Ticket, part: str, *, status: int = 200, **extra: object
+) -> HttpResponse:
+    """An htmx answer for a side card (escalation, recovery): the card, with the properties (and their
+    history) and the promises out of band; with `thread`, the conversation too, as a reply went out."""
+    ticket.refresh_from_db()
+    context = _ticket_context(request, ticket, **extra)
+    html = render_to_string(f"console/ticket.html#{part}", context, request)
+    html += render_to_string("console/ticket.html#properties", context | {"oob": True}, request)
+    html += render_to_string("console/ticket.html#promises", context | {"oob": True}, request)
+    if extra.get("thread"):
+        # Its own flag: the coach panel inside it swaps out of band on "oob", which must not nest here.
+        html += render_to_string(
+            "console/ticket.html#conversation", context | {"conversation_oob": True}, request
+        )
+    response = HttpResponse(html, status=status)
+    if status >= 400:
+        # htmx ignores 4xx bodies by default; this one is the form with its error, so swap it in.
+        response["HX-Retarget"] = f"#{part}"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _card_error(request: HttpRequest, ticket: Ticket, part: str, error: str, **extra: object) -> HttpResponse:
+    if request.htmx:
+        return _side_card(request, ticket, part, status=422, **{f"{part}_error": error, **extra})
+    context = _ticket_context(request, ticket, **{f"{part}_error": error, **extra})
+    return render(request, "console/ticket.html", context, status=422)
+
+
+@login_required
+@require_POST
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = access.ticket_for(request.user, pk)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _card_error(request, ticket, "escalation", errors, escalate_form=form)
+    data = form.cleaned_data
+    kind, target_id = data["target"].split(":")
+    to_agent = Agent.objects.filter(pk=int(target_id)).first() if kind == "agent" else None
+    to_team = Team.objects.filter(pk=int(target_id)).first() if kind == "team" else None
+    due = data["due"].replace(tzinfo=ZoneInfo(ticket.team.time_zone)) if data["due"] else None
+    try:
+        if to_agent is None and to_team is None:
+            raise escalation.EscalationError("Choose whom to ask.")
+        escalation.escalate(
+            ticket, agent=request.user, note=data["note"], now=clock.now(), to_agent=to_agent,
+            to_team=to_team, due_at=due, send_holding_reply=data["holding_reply"],
+            holding_reply=data["holding_text"],
+        )  # fmt: skip
+    except escalation.EscalationError as exc:
+        return _card_error(request, ticket, "escalation", str(exc), escalate_form=form)
+    if not request.htmx:
+        return redirect("ticket", pk=ticket.pk)
+    return _side_card(request, ticket, "escalation", thread=data["holding_reply"])
+
+
+def _escalation_for(user: Agent, pk: int) -> Escalation:
+    """An escalation the user may answer or hand back, else 404 (as for tickets: ids leak nothing)."""
+    found = get_object_or_404(Escalation.objects.select_related("ticket", "escalated_by"), pk=pk)
+    if not escalation.may_handle(user, found):
+        raise Http404("No such escalation")
+    return found
+
+
+@login_required
+@require_POST
+def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _escalation_for(request.user, pk)
+    form = HandBackForm(request.POST)
+    on_board = request.POST.get("from") == "board"
+    error = "" if form.is_valid() else "Write the guidance for the agent."
+    if not error:
+        try:
+            escalation.hand_back(found, supervisor=request.user, guidance=form.cleaned_data["guidance"],
+                                 now=clock.now())  # fmt: skip
+        except escalation.EscalationError as exc:
+            error = str(exc)
+    if on_board:
+        if error and not request.htmx:
+            return HttpResponseBadRequest(error)
+        if request.htmx:
+            found.refresh_from_db()
+            response = render(request, "console/escalations.html#row", {"e": found, "now": clock.now(),
+                              "error": error}, status=422 if error else 200)  # fmt: skip
+            if error:  # htmx ignores 4xx bodies by default; this one is the row with its error
+                response["HX-Reswap"] = "outerHTML"
+            return response
+        return redirect("escalations")
+    if error:
+        return _card_error(request, found.ticket, "escalation", error)
+    if not request.htmx:
+        return redirect("ticket", pk=found.ticket_id)
+    return _side_card(request, found.ticket, "escalation", thread=True)
+
+
+@login_required
+@require_GET
+def escalations(request: HttpRequest) -> HttpResponse:
+    """Supervisors' and admins' list of escalations waiting on them or their teams."""
+    if not (request.user.is_admin or request.user.is_supervisor):
+        raise PermissionDenied("The Escalations view is for supervisors and admins.")
+    board = queries.escalations_board(request.user)
+    return render(request, "console/escalations.html", {**board, "now": clock.now()})
+
+
+@login_required
+@require_POST
+def complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agent records a complaint the customer made another way (a call): the recovery starts."""
+    ticket = access.ticket_for(request.user, pk)
+    form = ComplaintForm(request.POST)
+    if not form.is_valid():
+        return _card_error(request, ticket, "recovery", "Write down what the customer said.")
+    try:
+        recovery.complaint(ticket, form.cleaned_data["text"], now=clock.now(), actor=request.user)
+    except ValueError as exc:  # a closed ticket: the complaint belongs on a follow-up
+        return _card_error(request, ticket, "recovery", str(exc))
+    if not request.htmx:
+        return redirect("ticket", pk=ticket.pk)
+    return _side_card(request, ticket, "recovery")
+
+
+@login_required
+@require_POST
+def follow_up_checked(request: HttpRequest, pk: int, promise_id: int) -> HttpResponse:
+    """The recovery's follow-up check is done: the customer was asked whether the fix held."""
+    ticket = access.ticket_for(request.user, pk)
+    found = get_object_or_404(Promise, pk=promise_id, ticket=ticket, kind=Promise.Kind.FOLLOW_UP)
+    promise_services.mark_checked(found, actor=request.user, now=clock.now())
+    if not request.htmx:
+        return redirect("ticket", pk=ticket.pk)
+    return _side_card(request, ticket, "recovery")

@@ -23,7 +23,7 @@ class TermsFlagInline(admin.TabularInline):
     extra = 0
     fk_name = "organisation"
     # Flags are set and cleared through customers.services (who, when, why); the admin only shows them.
-    readonly_fields = ["kind", "reason", "set_by", "set_at", "cleared_at", "cleared_by"]
+    readonly_fields = ["kind", "reason", "auto_reply", "set_by", "set_at", "cleared_at", "cleared_by"]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

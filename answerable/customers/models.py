@@ -32,6 +32,9 @@ class TermsFlag(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="terms_flags")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     reason = models.TextField()
+    # Pre-approved by the supervisor or admin who set the flag: sent to new requests of the organisation
+    # (accounts.services.send_terms_reply). Empty: no automatic reply, agents answer themselves.
+    auto_reply = models.TextField(blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)

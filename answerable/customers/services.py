@@ -58,8 +58,10 @@ def find_or_create_customer(address: str, *, name: str = "") -> tuple[Customer, 
 
 @transaction.atomic
 def set_terms_flag(
-    organisation: Organisation, kind: str, *, reason: str, actor: Agent, now: datetime
+    organisation: Organisation, kind: str, *, reason: str, actor: Agent, now: datetime, auto_reply: str = ""
 ) -> TermsFlag:
+    """Set (or replace) a flag. `auto_reply`, when given, is the pre-approved answer new requests of the
+    organisation get automatically; only supervisors and admins may set it (the views check)."""
     if kind not in TermsFlag.Kind.values:
         raise ValidationError(f"Unknown terms flag {kind!r}")
     if not reason.strip():
@@ -68,8 +70,9 @@ def set_terms_flag(
         cleared_at=now, cleared_by=actor
     )
     return TermsFlag.objects.create(
-        organisation=organisation, kind=kind, reason=reason.strip(), set_by=actor, set_at=now
-    )
+        organisation=organisation, kind=kind, reason=reason.strip(), set_by=actor, set_at=now,
+        auto_reply=auto_reply.strip(),
+    )  # fmt: skip
 
 
 @transaction.atomic

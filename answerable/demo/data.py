@@ -1017,3 +1017,12 @@ SCENARIOS = [
         ),
     ),
 ]  # fmt: skip
+
+
+# Comments customers leave with a bad rating.
+BAD_RATING_COMMENTS = [
+    "Took three emails to get a straight answer.",
+    "Nobody told me the order would be late until I chased it.",
+    "The reply didn't answer my question about the invoice.",
+    "Felt like a form letter.",
+]

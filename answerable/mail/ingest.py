@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from answerable.accounts import services as accounts
 from answerable.customers.models import Customer
 from answerable.customers.services import find_or_create_customer
 from answerable.lib import tokens
@@ -158,6 +159,7 @@ def _file(
     )
     if ack and should_acknowledge(parsed, team, customer, now=now, first_contact=first_contact):
         services.acknowledge(ticket, now=now, opened_here=True)
+        accounts.send_terms_reply(ticket, now=now)  # a flag's pre-approved reply, if it has one
     kind = "follow_up" if referenced is not None else "new"
     return Outcome(kind, ticket, ticket.first_message)
 

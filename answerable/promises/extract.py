@@ -6,7 +6,8 @@ party acting for it. Clauses are dropped when they are questions, quoted, hedged
 negated, conditional on a wish ("I wish I could tell you it will arrive"), embedded in a question ("you asked
 whether it will be back"), idioms ("I'll be honest"), or the customer's own actions ("you'll send the form").
 
-Due times follow the phrase families of the labelling rules in shared/eval/README.md: weekdays and "tomorrow"
+Absolute dates are read by dateutil's parser. Due times follow the phrase families of the labelling rules in
+shared/eval/README.md: weekdays and "tomorrow"
 at the end of business, "morning"/"first thing" at noon, clock times as given, windows at their end,
 elapsed minutes and hours across daylight-saving changes, business days on the team's calendar, calendar days
 and weeks, "next week", "the 15th", dates, "end of the month"; vague or event-tied wording has no due time.
@@ -22,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
 
 from answerable.lib.business_hours import WEEKDAYS, BusinessCalendar
 
@@ -566,14 +569,15 @@ def _date_of(m: re.Match[str], today: date, sent: datetime, cal: BusinessCalenda
                         return d
                 y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
             return None
-        day = int(m.group("d1") or m.group("d2"))
-        month = _MONTHS[(m.group("m1") or m.group("m2"))[:3].lower()]
-        year_text = m.group("y1") or m.group("y2")
-        if year_text:
-            return date(int(year_text), month, day)
-        d = date(today.year, month, day)
-        return d if d >= today else date(today.year + 1, month, day)
-    except ValueError:
+        # "12th of March 2027", "March 12", "Friday 12 March": the date words themselves go to dateutil's
+        # parser; the rule only decides that a year left out means the next such date.
+        start = m.start("d1") if m.group("d1") else m.start("m2")
+        words = re.sub(r"(?<=\d)(st|nd|rd|th)\b|\bof\b|,", " ", m.string[start : m.end()])
+        parsed = dateutil_parser.parse(words, default=datetime(today.year, today.month, 1, tzinfo=UTC)).date()
+        if m.group("y1") or m.group("y2") or parsed >= today:
+            return parsed
+        return parsed.replace(year=parsed.year + 1)
+    except (ValueError, OverflowError):
         return None
 
 
@@ -594,6 +598,13 @@ _PROGRESSIVE = re.compile(
     r"due\s+to\s+(?:arrive|be|reach|ship|land|go|leave))\b"
 )
 _PROMISE_TO = re.compile(r"\b(?:promise|commit|undertake|guarantee)\s+(?:to|that)\b")
+# "your chair ships within 10 business days", "it arrives on Friday": a lead time stated in the present for
+# this customer's own item; needs a concrete time and a subject that is theirs (not "orders ship in 2 days")
+_PRESENT_LEAD = re.compile(
+    r"\b(?:ships|arrives|dispatches|goes\s+out|leaves\s+(?:us|our\s+\w+)|(?:is|are)\s+(?:dispatched|shipped|"
+    r"delivered|posted))\b"
+)
+_OWN_ITEM = re.compile(r"(?i)^(?:(?:and|so|then),?\s+)?(?:your\b|this\b|it\b|they\b|each\s+of\s+your\b)")
 # "you can expect a call by Friday", or "Expect a call by Friday" opening a sentence (not "we expect")
 _EXPECT = re.compile(
     r"(?:\b[Yy]ou\s+(?:can|should|will|may)\s+|(?<![\w'\u2019] )\b)[Ee]xpect\s+"
@@ -765,6 +776,7 @@ def _anchors(s: str, lo: int, hi: int) -> list[_Anchor]:
     found += [_Anchor(m.start(), m.end(), "progressive") for m in _PROGRESSIVE.finditer(s, lo, hi)]
     found += [_Anchor(m.start(), m.end(), "promise") for m in _PROMISE_TO.finditer(s, lo, hi)]
     found += [_Anchor(m.start(), m.end(), "expect") for m in _EXPECT.finditer(s, lo, hi)]
+    found += [_Anchor(m.start(), m.end(), "present") for m in _PRESENT_LEAD.finditer(s, lo, hi)]
     found.sort(key=lambda a: (a.start, -(a.end - a.start)))
     out: list[_Anchor] = []
     for a in found:
@@ -927,7 +939,7 @@ def _judge(
     subject = pre.strip()
     adv = _ADVERBS.match(post)
     predicate = post[adv.end() :] if adv else post.lstrip()
-    if anchor.kind in ("progressive", "expect", "promise"):
+    if anchor.kind in ("progressive", "expect", "promise", "present"):
         predicate = s[anchor.start : end]  # the anchor words carry the verb
     if not inherited and not _acceptable(anchor, pre, post, predicate, subject):
         return None
@@ -938,7 +950,7 @@ def _judge(
     if not toks and not inherited:
         toks = _time_tokens(s, start, anchor.start)
     concrete = [t for t in toks if t.family in _CONCRETE]
-    if anchor.kind in ("progressive", "expect") and not concrete:
+    if anchor.kind in ("progressive", "expect", "present") and not concrete:
         return None
     moves = _SHOULD_OK.match(predicate) or _DELIVERY.match(predicate) or _GET_BACK.match(predicate)
     if anchor.kind == "should" and not inherited and not (toks and moves):
@@ -975,6 +987,8 @@ def _acceptable(anchor: _Anchor, pre: str, post: str, predicate: str, subject: s
         return bool(_SUBJECT_AGENT.search(pre))
     if anchor.kind == "expect":
         return True
+    if anchor.kind == "present":
+        return bool(_OWN_ITEM.match(subject))
     if anchor.kind == "progressive":
         if "booked" in predicate.lower():
             return not _SUBJECT_AGENT.search(pre)  # "we're booked for this week" is about us, not a promise

@@ -49,6 +49,7 @@ class Promise(models.Model):
         NOTE = "note", "Note"
         MACRO = "macro", "Macro or lead time"
         ESCALATION = "escalation", "Escalation get-back"
+        RECOVERY = "recovery", "Service recovery"
 
     class Kind(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
@@ -56,6 +57,8 @@ class Promise(models.Model):
         GET_BACK = "get_back", "Get back to the customer"
         DELIVERY = "delivery", "Deliver something"
         RESOLUTION = "resolution", "Resolution"
+        # Internal: check with the customer that a recovery's fix held. Closed by "Checked", not by a reply.
+        FOLLOW_UP = "follow_up", "Follow-up check"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -116,6 +119,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         AT_RISK = "at_risk", "At risk"
         BROKEN = "broken", "Broken"
+        ESCALATED = "escalate", "Escalated to you"
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -8,6 +8,7 @@ kept it commit together.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -186,12 +187,15 @@ def _record_found(
     now: datetime,
     found: Iterable[PromiseDraft],
 ) -> list[Promise]:
-    """The promises a message made, owned by its author."""
+    """The promises a message made, owned by its author. A promise worded as in one of the team's macros
+    ("ships in 3-5 business days") is the macro's or product's lead time, and says so as its source."""
+    found = list(found)
+    canned = _macro_texts(ticket) if found and source == Promise.Source.REPLY else []
     return [
         record(
             ticket,
             text=d.text,
-            source=source,
+            source=Promise.Source.MACRO if any(_squash(d.text) in m for m in canned) else source,
             kind=d.kind,
             due_at=d.due_at,
             now=now,
@@ -201,6 +205,17 @@ def _record_found(
         )
         for d in found
     ]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _macro_texts(ticket: Ticket) -> list[str]:
+    from answerable.tickets.models import Macro
+
+    bodies = Macro.objects.filter(active=True, team__in=[ticket.team_id, None]).values_list("body", flat=True)
+    return [_squash(b) for b in bodies]
 
 
 def on_status(ticket: Ticket, *, old: str, new: str, actor: Agent | None, now: datetime) -> None:
@@ -254,21 +269,67 @@ def _close(
     now: datetime,
     actor: Agent | None,
     **data: object,
-) -> int:
-    closed = 0
+) -> list[Promise]:
+    closed = []
     for promise in promises:
         if Promise.objects.filter(pk=promise.pk, status=Promise.Status.OPEN).update(
             status=status, closed_at=now
         ):
             _event(promise.ticket, event, promise, actor=actor, now=now, **data)
-            closed += 1
+            closed.append(promise)
+    if closed and status == Promise.Status.KEPT:
+        _recovery().on_promises_settled([p.pk for p in closed], kept=True, now=now)
     return closed
+
+
+def _recovery() -> "ModuleType":
+    """Service recovery follows the ledger's outcomes. Imported late: it imports this module."""
+    from answerable.tickets import recovery
+
+    return recovery
 
 
 @transaction.atomic
 def mark_delivered(promise: Promise, *, actor: Agent, now: datetime) -> bool:
     return bool(
         _close([promise], Promise.Status.KEPT, Event.Kind.PROMISE_KEPT, now=now, actor=actor, delivered=True)
+    )
+
+
+@transaction.atomic
+def mark_checked(promise: Promise, *, actor: Agent, now: datetime) -> bool:
+    """A follow-up check was done: the agent checked with the customer that the fix held."""
+    return bool(
+        _close([promise], Promise.Status.KEPT, Event.Kind.PROMISE_KEPT, now=now, actor=actor, checked=True)
+    )
+
+
+def set_owner(promise: Promise, owner: Agent | None) -> None:
+    """Who is warned about the promise (an escalation handed back returns it to the escalating agent)."""
+    Promise.objects.filter(pk=promise.pk).update(owner=owner)
+
+
+DEFAULT_GET_BACK = timedelta(hours=8)
+
+
+def get_back_due(ticket: Ticket, *, now: datetime) -> datetime:
+    """When to get back to the customer by, if the agent names no time: the policy's next-response target
+    (else its first-response target), else one business day of 8 hours, on the team's calendar."""
+    policy = policy_for(ticket)
+    window = (policy.next_response or policy.first_response) if policy else None
+    return calendar_for(ticket.team).add(now, window or DEFAULT_GET_BACK)
+
+
+def notify_escalation(promise: Promise, agents: Iterable[Agent], *, text: str, now: datetime) -> None:
+    """Tell the people an escalation waits on, in the console (and by email if they wish)."""
+    _notify(
+        [
+            Notification(
+                agent=a, promise=promise, kind=Notification.Kind.ESCALATED, created_at=now, text=text
+            )
+            for a in agents
+            if a.is_active
+        ]
     )
 
 
@@ -308,6 +369,7 @@ def reset(
     if promise.status == Promise.Status.OPEN:
         promise.status = Promise.Status.RESET
         promise.closed_at = now
+        _recovery().on_promises_settled([promise.pk], kept=False, now=now)
     promise.replaced_by = new
     promise.save(update_fields=["status", "closed_at", "replaced_by"])
     _event(
@@ -404,8 +466,46 @@ def _break_due(now: datetime, batch: int) -> int:
             for p in due
         )
         _notify_about(due, Notification.Kind.BROKEN, now=now, with_supervisors=True)
+        _recovery().on_promises_broken(due, now=now)
+        auto = list(
+            Promise.objects.filter(
+                pk__in=[p.pk for p in due], source__in=TOLD_THE_CUSTOMER, ticket__team__auto_send_resets=True
+            ).values_list("pk", flat=True)
+        )
+        if auto:
+            from answerable.promises import tasks
+
+            jobs.enqueue_on_commit(tasks.send_resets, auto)
         webhooks.on_promises(due, "promise.broken")
     return len(due)
+
+
+# Promises the customer heard (and so should hear about when broken): not internal notes, SLA targets the
+# customer was never told, or follow-up checks.
+TOLD_THE_CUSTOMER = (
+    Promise.Source.ACKNOWLEDGEMENT,
+    Promise.Source.REPLY,
+    Promise.Source.MACRO,
+    Promise.Source.ESCALATION,
+)
+
+
+def send_reset(promise: Promise, *, now: datetime) -> Message | None:
+    """For a team that opted in: send the reset message for a broken promise in its owner's name (else the
+    assignee's). Nothing is sent when no active agent can sign it, when the ticket is closed, or when the
+    promise is no longer broken (an agent reset it meanwhile); a second call sends nothing more."""
+    from answerable.tickets import services as ticket_services
+
+    ticket = promise.ticket
+    agent = next((a for a in (promise.owner, ticket.assignee) if a is not None and a.is_active), None)
+    if agent is None or promise.status != Promise.Status.BROKEN or ticket.status == Status.CLOSED:
+        return None
+    if not ticket.team.auto_send_resets:
+        return None
+    text, _ = reset_draft(promise, agent=agent, now=now, automatic=True)
+    return ticket_services.reply(
+        ticket, agent=agent, text=text, now=now, idempotency_key=f"auto-reset-{promise.pk}", resets=promise.pk
+    )
 
 
 def _notify_about(promises: list[Promise], kind: str, *, now: datetime, with_supervisors: bool) -> None:
@@ -452,9 +552,13 @@ def suggested_new_due(promise: Promise, *, now: datetime) -> datetime:
     return calendar.add(now, max(window, timedelta(hours=4)))
 
 
-def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, datetime]:
+def reset_draft(
+    promise: Promise, *, agent: Agent, now: datetime, automatic: bool = False
+) -> tuple[str, datetime]:
     """A message that owns the miss plainly, apologises, gives the new expectation with a date and says
-    what is being done. Never sent by itself: it opens in the composer for the agent to edit."""
+    what is being done. It opens in the composer for the agent to edit, unless the team opted in to have
+    it sent at once (`automatic`): then it says only what is true without an agent's edit, that the
+    owner and the team's supervisor have been alerted."""
     from zoneinfo import ZoneInfo
 
     ticket = promise.ticket
@@ -466,8 +570,13 @@ def reset_draft(promise: Promise, *, agent: Agent, now: datetime) -> tuple[str, 
         f"{'Hi ' + name if name else 'Hello'},\n\n"
         f"We told you{was} that {_as_clause(promise.text)}, and we did not keep that. "
         "I'm sorry: that's on us, and you should not have had to wait without hearing from us.\n\n"
-        "What we are doing now: [say what is being done].\n\n"
-        f"You will hear from me by {new_due.astimezone(zone):%A %-d %B, %H:%M} "
+        + (
+            "What we are doing now: your request is at the top of my list, and my team lead has been "
+            "told.\n\n"
+            if automatic
+            else "What we are doing now: [say what is being done].\n\n"
+        )
+        + f"You will hear from me by {new_due.astimezone(zone):%A %-d %B, %H:%M} "
         f"({ticket.team.time_zone} time) at the latest, with the result or a clear update.\n\n"
         f"{agent.display_name}"
     )
@@ -500,6 +609,7 @@ def replace(old_id: int, *, ticket: Ticket, made: list[Promise], actor: Agent, n
     if old.status == Promise.Status.OPEN:
         old.status = Promise.Status.RESET
         old.closed_at = now
+        _recovery().on_promises_settled([old.pk], kept=False, now=now)
     old.replaced_by = new
     old.save(update_fields=["status", "closed_at", "replaced_by"])
     _event(

@@ -6,7 +6,7 @@ from django.db import transaction
 from django_tasks import task
 
 from answerable.lib import clock
-from answerable.promises.models import Notification
+from answerable.promises.models import Notification, Promise
 from answerable.staff.models import Agent
 
 
@@ -29,4 +29,18 @@ def email_notifications(agent_ids: list[int]) -> int:
             send_mail(f"Answerable: {len(notes)} promise warning(s)", body, None, [agent.email])
             Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed_at=clock.now())
             sent += 1
+    return sent
+
+
+@task()
+def send_resets(promise_ids: list[int]) -> int:
+    """Send the reset message of each broken promise whose team opted in; one transaction each."""
+    from answerable.promises import services
+
+    sent = 0
+    for promise in Promise.objects.filter(pk__in=promise_ids).select_related(
+        "ticket__team", "ticket__customer", "ticket__assignee", "owner"
+    ):
+        with transaction.atomic():
+            sent += services.send_reset(promise, now=clock.now()) is not None
     return sent

@@ -1,6 +1,6 @@
 """The Promises view and the actions on one promise."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from answerable.lib import clock
 from answerable.promises import queries, services
 from answerable.promises.models import Notification, Promise
+from answerable.staff.models import Agent
 from answerable.tickets import access
 
 
@@ -38,9 +39,18 @@ def board(request: HttpRequest, scope: str = "mine") -> HttpResponse:
         "outcomes": queries.outcomes(request.user, scope, since=now - timedelta(days=30))
         if tab == "outcomes"
         else None,
+        "recoveries": _recoveries(request.user, now=now) if tab == "outcomes" else None,
     }
     Notification.objects.filter(agent=request.user, read_at=None).update(read_at=now)
     return render(request, "promises/board.html", context)
+
+
+def _recoveries(user: Agent, *, now: datetime) -> object:
+    """Service recoveries of the last 30 days on the teams the user sees, and how they ended."""
+    from answerable.tickets import recovery
+
+    teams = None if user.is_admin else list(user.teams.values_list("pk", flat=True))
+    return recovery.summary(since=now - timedelta(days=30), until=now, team_ids=teams)
 
 
 def _back(request: HttpRequest, promise: Promise) -> HttpResponse:

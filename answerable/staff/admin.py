@@ -16,12 +16,16 @@ class HolidayInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "holiday_country"]
+    list_display = ["name", "time_zone", "holiday_country", "assignment", "max_open_per_agent"]
     inlines = [TeamAddressInline, HolidayInline]
 
 
 @admin.register(Agent)
 class AgentAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "email", "role", "is_active"]
-    list_filter = ["role", "is_active", "teams"]
-    fieldsets = [*UserAdmin.fieldsets, ("Help desk", {"fields": ["role", "teams", "time_zone"]})]
+    list_display = ["username", "first_name", "last_name", "email", "role", "is_active", "away"]
+    list_filter = ["role", "is_active", "teams", "away"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Help desk", {"fields": ["role", "teams", "time_zone"]}),
+        ("Availability", {"fields": ["away", "away_until", "max_open_tickets"]}),
+    ]

@@ -1,6 +1,7 @@
 """Agents and the teams they work in, with each team's business hours."""
 
 import zoneinfo
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -50,8 +51,30 @@ class Team(models.Model):
     coach_gate = models.BooleanField(
         default=False, help_text="Refuse to send replies with tone findings (otherwise agents confirm)."
     )
+    auto_send_resets = models.BooleanField(
+        default=False,
+        help_text="When a promise made to a customer breaks, send the reset message at once in the owner's "
+        "name (otherwise it waits in the console for an agent to edit and send).",
+    )
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="ISO country code for public holidays (the holidays package)."
+    )
+
+    class Assignment(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        ROUND_ROBIN = "round_robin", "Round robin"
+        LEAST_OPEN = "least_open", "Least open tickets"
+
+    assignment = models.CharField(
+        max_length=16, choices=Assignment.choices, default=Assignment.MANUAL,
+        help_text="Who gets a new ticket: nobody (manual), the next agent in turn, or the least loaded.",
+    )  # fmt: skip
+    max_open_per_agent = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Automatic assignment skips agents with this many open tickets."
+    )
+    # Round robin's pointer: the agent who got the last ticket. Read and moved under a row lock on the team.
+    last_assigned = models.ForeignKey(
+        "staff.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
 
     class Meta:
@@ -98,6 +121,16 @@ class Agent(AbstractUser):
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     notify_by_email = models.BooleanField(default=False, help_text="Also email promise warnings.")
+    away = models.BooleanField(default=False, help_text="Away: automatic assignment skips them.")
+    away_until = models.DateTimeField(
+        null=True, blank=True, help_text="Back at this time (empty: away until unset)."
+    )
+    max_open_tickets = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the team's limit on open tickets for this agent."
+    )
+
+    def is_away_at(self, now: datetime) -> bool:
+        return self.away and (self.away_until is None or now < self.away_until)
 
     @property
     def is_admin(self) -> bool:

@@ -146,6 +146,8 @@ class Message(models.Model):
             models.Index(
                 fields=["next_attempt_at"], condition=Q(delivery="queued"), name="message_outbox_due"
             ),
+            # accounts.services.detect_avoidance and the insights reports: a period's messages.
+            models.Index(fields=["created_at"], name="message_created"),
         ]
         constraints = [
             # The same mail delivered twice is stored once (mail ingestion, threading by Message-ID).
@@ -203,6 +205,7 @@ class Event(models.Model):
         HANDED_BACK = "handed_back", "Handed back"
         TERMS_REPLY = "terms_reply", "Terms reply sent"
         RECOVERY_STARTED = "recovery_started", "Service recovery started"
+        RECOVERY_ENDED = "recovery_ended", "Service recovery ended"
         COMPLAINED = "complained", "Complaint received"
         SURVEY_SENT = "survey_sent", "Survey sent"
         RATED = "rated", "Rated"
@@ -255,3 +258,125 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} on #{self.ticket_id}"
+
+
+class Escalation(models.Model):
+    """A ticket handed up to a supervisor or a second-tier team, with a get-back promise to the customer.
+
+    Waiting: the supervisor or team has it. Handed back: the escalating agent has guidance and the ticket.
+    Answered: the customer has had a reply; only that closes an escalation (tickets.escalation.on_reply).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        HANDED_BACK = "handed_back", "Handed back"
+        ANSWERED = "answered", "Answered"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # PROTECT: the target is what the escalation is about (deactivate people, don't delete them).
+    to_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
+    promise = models.ForeignKey(
+        "promises.Promise", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    holding_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guidance = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    handed_back_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # ticket page and tickets.escalation.on_reply: a ticket's escalations not yet answered.
+            models.Index(fields=["ticket"], condition=Q(closed_at=None), name="escalation_open_ticket"),
+            # Escalations view: waiting on a supervisor, oldest first.
+            models.Index(
+                fields=["to_agent", "created_at"],
+                condition=Q(status="waiting"),
+                name="escalation_waiting_agent",
+            ),
+            # Escalations view: waiting on a team, oldest first.
+            models.Index(
+                fields=["to_team", "created_at"],
+                condition=Q(status="waiting"),
+                name="escalation_waiting_team",
+            ),
+        ]
+        constraints = [
+            # Somebody must have it.
+            models.CheckConstraint(
+                condition=Q(to_agent__isnull=False) | Q(to_team__isnull=False), name="escalation_has_target"
+            ),
+            # One escalation waiting at a time per ticket: a second would split the answer.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status="waiting"), name="escalation_one_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation of #{self.ticket_id} ({self.status})"
+
+
+class Recovery(models.Model):
+    """Service recovery after we failed a customer: a broken promise or a complaint.
+
+    The playbook: own the failure, apologise, fix, set a new expectation (`promise`), and check back after
+    it is due (`follow_up`, a promise of kind follow-up). The outcome is the new expectation's: kept or
+    broken.
+    """
+
+    class Reason(models.TextChoices):
+        BROKEN_PROMISE = "broken_promise", "A promise was broken"
+        COMPLAINT = "complaint", "The customer complained"
+
+    class Outcome(models.TextChoices):
+        NONE = "", "Not yet known"
+        KEPT = "kept", "Kept"
+        BROKEN = "broken", "Broken"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="recoveries")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    detail = models.TextField(blank=True, help_text="The complaint's words, or the broken promise's text.")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    broken_promise = models.ForeignKey(
+        "promises.Promise", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    promise = models.ForeignKey(
+        "promises.Promise", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The new expectation set with the customer.",
+    )  # fmt: skip
+    follow_up = models.ForeignKey(
+        "promises.Promise", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default="", blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # ticket page, sweep and replies: a ticket's open recovery.
+            models.Index(fields=["ticket"], condition=Q(closed_at=None), name="recovery_open_ticket"),
+            # reports: recoveries started in a period.
+            models.Index(fields=["started_at"], name="recovery_started"),
+        ]
+        constraints = [
+            # One recovery at a time per ticket: a second failure joins the open one.
+            models.UniqueConstraint(fields=["ticket"], condition=Q(closed_at=None), name="recovery_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery on #{self.ticket_id} ({self.reason})"

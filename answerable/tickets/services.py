@@ -141,6 +141,10 @@ def open_ticket(
         waiting_since=now,
     )
     _event(ticket, Event.Kind.CREATED, actor=actor, now=now, channel=channel)
+    if team.assignment != Team.Assignment.MANUAL:
+        from answerable.tickets.assignment import auto_assign  # late: it imports this module
+
+        auto_assign(ticket, now=now)
     ticket.first_message = _inbound(
         ticket,
         customer,
@@ -280,6 +284,10 @@ def reply(
     made = hooks.on_reply(ticket, message, agent=agent, now=now, found=found)
     if resets is not None:
         hooks.replace(resets, ticket=ticket, made=made, actor=agent, now=now)
+    from answerable.tickets import escalation, recovery  # late: both import this module
+
+    escalation.on_reply(ticket, message, agent=agent, now=now)
+    recovery.on_reply(ticket, made, agent=agent, now=now)
     if queue:
         _send_soon()
     return message
@@ -393,16 +401,20 @@ def _create_once(ticket: Ticket, key: str | None, **fields: object) -> tuple[Mes
 
 
 @transaction.atomic
-def assign(ticket: Ticket, assignee: Agent | None, *, actor: Agent, now: datetime) -> Ticket:
+def assign(
+    ticket: Ticket, assignee: Agent | None, *, actor: Agent | None, now: datetime, rule: str = ""
+) -> Ticket:
+    """Give the ticket to `assignee` (None: nobody). `rule` names the automatic rule that chose them; the
+    ASSIGNED events are the ticket's assignment history."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     previous = ticket.assignee_id
     if previous == (assignee.pk if assignee else None):
         return ticket
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee"])
-    _event(
-        ticket, Event.Kind.ASSIGNED, actor=actor, now=now, old=previous, new=assignee.pk if assignee else None
-    )
+    extra = {"rule": rule} if rule else {}
+    _event(ticket, Event.Kind.ASSIGNED, actor=actor, now=now, old=previous,
+           new=assignee.pk if assignee else None, **extra)  # fmt: skip
     return ticket
 
 
@@ -415,6 +427,10 @@ def _set_status_fields(ticket: Ticket, status: str, *, actor: Agent | None, now:
         ticket.waiting_since = None  # nobody waits on a solved ticket; a new message starts a new wait
     else:
         ticket.solved_at = None
+    if status == Status.SOLVED:  # the satisfaction survey, sent once this commits
+        from answerable.satisfaction.services import on_solved
+
+        on_solved(ticket, now=now)
 
 
 @transaction.atomic

@@ -61,6 +61,23 @@ def test_tone_ignores_acronyms_in_capitals() -> None:
     assert "tone" not in _checks(draft, CALM)
 
 
+def test_tone_ignores_self_deprecation_but_not_insults() -> None:
+    humble = _draft("Sorry if this is a stupid question, but did you order the large or the small one?")
+    assert "tone" not in _checks(humble, CALM)
+    assert "tone" not in _checks(_draft("I feel stupid: I gave you the wrong hours. We open at 10am."), CALM)
+    assert "tone" in _checks(_draft("That is a stupid question. We open at 10am."), CALM)
+
+
+def test_the_tone_model_ranks_a_sneering_reply_above_a_courteous_one() -> None:
+    from answerable.coach import tone_model
+
+    assert tone_model.available()
+    sneer = "Well, obviously the cake melted. Anyone could have told you not to leave it in a hot car all day."
+    kind = "I'm sorry the cake melted on the way home. We can make you a new one by Saturday at 10am."
+    assert 0.0 <= tone_model.score(kind) < tone_model.score(sneer) <= 1.0
+    assert tone_model.score("") == 0.0
+
+
 # --- coverage ----------------------------------------------------------------------------------------
 
 
@@ -78,6 +95,14 @@ def test_coverage_flags_earlier_request_never_answered() -> None:
     agent = "Hi Alex, thanks, we have your details. Morgan"
     draft = _draft("Your annual service is booked for 12 December between 8am and noon.")
     assert "coverage" in _checks(draft, first, "Also, when is my annual service booked?", agent=agent)
+
+
+def test_coverage_takes_a_duration_as_the_answer_to_how_long() -> None:
+    customer = "Do you deliver to Galway? And roughly how long does it take?"
+    draft = _draft("Yes, we deliver to Galway. Parcels usually arrive 3-5 working days after dispatch.")
+    assert "coverage" not in _checks(draft, customer)
+    skipped = _draft("Yes, we deliver to Galway, and shipping is a flat fee.")
+    assert "coverage" in _checks(skipped, customer)
 
 
 def test_coverage_counts_a_refusal_as_addressed() -> None:
@@ -128,6 +153,14 @@ def test_empathy_satisfied_by_real_acknowledgement() -> None:
         "I'm so sorry about your husband. I've closed the account, and no more letters will be sent."
     )
     assert "empathy" not in _checks(draft, BEREAVED)
+
+
+def test_empathy_needed_for_one_clear_statement_of_fear_or_a_shout_for_help() -> None:
+    solution_only = _draft("Turn off the stopcock under the sink; Dan will be with you by 8:40pm.")
+    assert "empathy" in _checks(solution_only, "I'm really scared. Water is coming through the ceiling.")
+    assert "empathy" in _checks(solution_only, "WATER IS POURING THROUGH MY KITCHEN CEILING PLEASE CALL ME")
+    heard = _draft("I can hear how frightening this is. Turn off the stopcock; Dan will be there by 8:40pm.")
+    assert "empathy" not in _checks(heard, "I'm really scared. Water is coming through the ceiling.")
 
 
 def test_empathy_not_needed_for_mild_impatience() -> None:
@@ -324,3 +357,65 @@ def test_dev_set_precision_and_recall_floors() -> None:
         floor_p, floor_r = FLOORS[c]
         assert precision >= floor_p, (c, precision)
         assert recall >= floor_r, (c, recall)
+
+
+def test_faceless_knows_names_in_any_script_and_businesses_that_look_like_names() -> None:
+    for person in ("Tomás", "Inés Marín\nCustomer Relations", "Oksana Petrenko ACCA", "Sam & Priya"):
+        assert "faceless" not in _checks(_draft("We open at 10am.", sign=f"Best,\n{person}"), CALM), person
+    for business in ("SunPath Solar", "Cobalt Air", "Inkwell Print Co.", "Stitch & Hem Alterations"):
+        assert "faceless" in _checks(_draft("We open at 10am.", sign=business), CALM), business
+
+
+def test_form_letter_flags_advice_the_customer_already_followed() -> None:
+    customer = (
+        "The upstairs radiators are cold. I've already bled both of them and checked the valves are open. "
+        "Any ideas?"
+    )
+    canned = _draft("Please bleed each radiator with a key. Also check that both valves are open.")
+    assert "form_letter" in _checks(canned, customer)
+    specific = _draft(
+        "Thanks for bleeding them already. If both are cold upstairs only, it's likely the pump or a "
+        "zone valve: I can send Dan tomorrow at 9am to look."
+    )
+    assert "form_letter" not in _checks(specific, customer)
+
+
+# --- one-click fixes ---------------------------------------------------------------------------------
+
+
+def _fixed(draft: str, check: str) -> str | None:
+    thread = [{"from": "customer", "text": CALM}]
+    finding = next(f for f in check_draft(draft, thread, sent_at=SENT) if f.check == check)
+    if finding.replacement is None:
+        return None
+    return draft[: finding.start] + finding.replacement + draft[finding.end :]
+
+
+def test_fix_drops_a_condescending_lead_clause_and_keeps_the_sentence() -> None:
+    draft = _draft("As I already told you, we open at 10am on Sundays.")
+    assert _fixed(draft, "tone") == _draft("We open at 10am on Sundays.")
+
+
+def test_fix_is_not_offered_where_only_rewording_helps() -> None:
+    assert _fixed(_draft("Please stop emailing us about the hours."), "tone") is None
+
+
+def test_fix_lowers_shouting() -> None:
+    assert _fixed(_draft("WE DO NOT OPEN BEFORE TEN on Sundays."), "tone") == _draft(
+        "We do not open before ten on Sundays."
+    )
+
+
+def test_fix_signs_a_team_sign_off_with_the_agent() -> None:
+    draft = _draft("We open at 10am on Sundays.", sign="Kind regards,\nThe Bakery Team")
+    assert _fixed(draft, "faceless") == _draft(
+        "We open at 10am on Sundays.", sign="Kind regards,\n{agent_name}\nThe Bakery Team"
+    )
+
+
+def test_fix_gives_a_vague_promise_a_working_day_deadline() -> None:
+    draft = _draft("We open at 10am on Sundays. I'll check the holiday hours and get back to you shortly.")
+    fixed = _fixed(draft, "vague_promise")
+    assert fixed is not None and "shortly" not in fixed
+    assert "get back to you by Wednesday 4 November, 10 am." in fixed  # sent Tuesday 10:00 + 8 working hours
+    assert _fixed(_draft("We'll send the cake once it's ready."), "vague_promise") is None

@@ -61,3 +61,26 @@ def test_notes_are_not_held_by_the_coach(world, client):
     client.force_login(world.alice)
     client.post(reverse("ticket_compose", args=[world.billing_ticket.pk]), {"kind": "note", "text": RUDE})
     assert world.billing_ticket.messages.filter(kind=Message.Kind.NOTE).count() == 1
+
+
+def test_one_click_fixes_are_offered_and_sign_with_the_agents_name(world, client):
+    client.force_login(world.alice)
+    draft = "As I already told you, we refund within 5 days.\n\nThanks,\nBilling Team"
+    html = client.post(
+        reverse("ticket_draft_promises", args=[world.billing_ticket.pk]), {"text": draft}
+    ).content.decode()
+    assert 'class="link coach-fix" data-check="tone"' in html and 'data-replacement="We"' in html
+    assert 'data-check="faceless"' in html and 'data-replacement="Alice\nBilling Team"' in html
+
+
+def test_fixes_the_agent_applied_are_stored_with_the_reply(world, client):
+    client.force_login(world.alice)
+    url = reverse("ticket_compose", args=[world.billing_ticket.pk])
+    text = "We refund within 5 days of the return arriving.\n\nThanks,\nAlice"
+    response = client.post(
+        url, {"kind": "reply", "text": text, "coach_fixed": ["tone:As I already told you, we", "bogus:x"]}
+    )
+    assert response.status_code == 302
+    sent = world.billing_ticket.messages.get(kind=Message.Kind.OUTBOUND)
+    fixed = CoachFinding.objects.filter(message=sent, outcome=CoachFinding.Outcome.FIXED)
+    assert list(fixed.values_list("check_name", "quote")) == [("tone", "As I already told you, we")]

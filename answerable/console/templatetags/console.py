@@ -118,3 +118,9 @@ COACH_LABELS = {
 @register.filter
 def coach_label(check: str) -> str:
     return COACH_LABELS.get(check, check.replace("_", " ").capitalize())
+
+
+@register.filter
+def away_at(agent: object, now: datetime) -> bool:
+    """Whether the agent is away at `now` (automatic assignment skips them; the console says so)."""
+    return agent.is_away_at(now)

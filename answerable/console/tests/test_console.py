@@ -88,9 +88,9 @@ def test_inbox_query_count_does_not_grow_with_tickets(
         t = make_ticket(world.billing, subject=f"T{i}")
         services.assign(t, world.carl, actor=world.sue, now=T0)
     client.force_login(world.alice)
-    # session, user, 5 view counts, teams, agents, one page of tickets (snippets as subqueries),
-    # unread promise warnings
-    with django_assert_max_num_queries(11):
+    # session, user, 6 view counts (the sixth: Escalated), teams, agents, one page of tickets (snippets as
+    # subqueries), unread promise warnings
+    with django_assert_max_num_queries(12):
         client.get(reverse("inbox_view", args=["teams"]))
 
 
@@ -220,8 +220,10 @@ def test_ticket_page_query_count_does_not_grow_with_the_thread(
         services.add_note(ticket, agent=world.carl, text=f"Note {i}", now=T0 + timedelta(minutes=i))
     client.force_login(world.alice)
     # session, user, ticket, presence (get/update), thread, attachments, flags, history, events, emails,
-    # macros, agents, others present, tags, open promises, SLA policy, unread promise warnings
-    with django_assert_max_num_queries(19):
+    # macros, agents, others present, tags, open promises, SLA policy, unread promise warnings,
+    # open escalations, service recovery, escalation targets (supervisors and admins), second-tier teams,
+    # ratings
+    with django_assert_max_num_queries(24):
         assert client.get(reverse("ticket", args=[ticket.pk])).status_code == 200
 
 

@@ -26,6 +26,7 @@ ACTIONS = {
     "priority": ("ticket_priority", {"priority": "3"}),
     "tags": ("ticket_tags", {"tags": "vip"}),
     "take": ("ticket_assign", {"assignee": "me"}),
+    "complaint": ("ticket_complaint", {"text": "Nobody answers me"}),
 }
 
 
@@ -56,7 +57,10 @@ def test_every_action_on_a_hidden_ticket_is_404_and_changes_nothing(world, clien
         assert after == before
 
 
-@pytest.mark.parametrize("name", ["ticket", "ticket_presence", "ticket_compose", "ticket_assign"])
+@pytest.mark.parametrize(
+    "name",
+    ["ticket", "ticket_presence", "ticket_compose", "ticket_assign", "ticket_escalate", "ticket_complaint"],
+)
 def test_anonymous_visitors_are_sent_to_the_login_page(world, client, name):
     url = reverse(name, args=[world.billing_ticket.pk])
     response = client.post(url) if name != "ticket" else client.get(url)

@@ -370,8 +370,14 @@ def test_ingestion_killed_with_sigkill_at_random_moments_stores_every_message_ex
     progress = []
     started = time.monotonic()
     for _kill in range(rng.randint(5, 8)):
+        before = len(unseen(dovecot, user))
         process = desk.start("--once")
-        time.sleep(rng.uniform(0.2, 1.5) + 0.8)  # ~0.8 s to start Django, then a random moment of the poll
+        # Django's start-up takes from 1 s to several on a loaded machine: wait until this run has stored
+        # (and flagged) its first message, then kill it at a random moment of the work.
+        deadline = time.monotonic() + 120
+        while len(unseen(dovecot, user)) == before and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.05, 0.6))
         process.send_signal(signal.SIGKILL)
         process.wait()
         progress.append(len(unseen(dovecot, user)))

@@ -1,4 +1,5 @@
 import smtplib
+import socket
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -194,6 +195,57 @@ def test_smtp_receiver_answers_250_after_storing_and_550_for_unknown_addresses(m
             refused = smtp.sendmail("ana@acme.example", BILLING, mail(Message_ID="<s1@acme.example>"))
         assert refused == {}
         assert Message.objects.filter(message_id="<s1@acme.example>").exists()
+    finally:
+        controller.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lmtp_receiver_answers_once_per_recipient_after_storing(make_team):
+    make_team("Billing")
+    make_team("Shipping")
+    port = free_port()
+    controller = make_controller("127.0.0.1", port, lmtp=True)
+    controller.start()
+    try:
+        # smtplib's LMTP reads one reply after DATA, so talk the protocol by hand to see each line.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            conn = sock.makefile("rwb")
+
+            def say(line: str) -> str:
+                conn.write(line.encode() + b"\r\n")
+                conn.flush()
+                return conn.readline().decode()
+
+            assert conn.readline().startswith(b"220")
+            assert say("EHLO client.example").startswith("500")  # LMTP speaks LHLO only
+            assert say("LHLO client.example").startswith("250")
+            while not conn.readline().startswith(b"250 "):  # the rest of the LHLO reply
+                pass
+            assert say("MAIL FROM:<ana@acme.example>").startswith("250")
+            assert say("RCPT TO:<billing@desk.example>").startswith("250")
+            assert say("RCPT TO:<nobody@desk.example>").startswith("550")
+            assert say("RCPT TO:<shipping@desk.example>").startswith("250")
+            assert say("DATA").startswith("354")
+            conn.write(mail(Message_ID="<l1@acme.example>").replace(b"\n", b"\r\n") + b"\r\n.\r\n")
+            conn.flush()
+            replies = [conn.readline().decode(), conn.readline().decode()]
+            assert all(r.startswith("250 ") for r in replies), replies  # one per accepted recipient
+            say("QUIT")
+        assert Message.objects.filter(message_id="<l1@acme.example>").count() == 1
+    finally:
+        controller.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lmtp_receiver_on_a_unix_socket_stores_the_message(make_team, tmp_path):
+    make_team("Billing")
+    path = str(tmp_path / "lmtp.sock")
+    controller = make_controller("", 0, unix_socket=path)
+    controller.start()
+    try:
+        with smtplib.LMTP(path) as lmtp:
+            assert lmtp.sendmail("ana@acme.example", BILLING, mail(Message_ID="<l2@acme.example>")) == {}
+        assert Message.objects.filter(message_id="<l2@acme.example>").exists()
     finally:
         controller.stop()
 

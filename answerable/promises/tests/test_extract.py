@@ -1,6 +1,6 @@
 """The promise extractor: phrase families, due-time rules, look-alikes, and the labelled sets."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -508,3 +508,16 @@ def test_project_set_scores():
     if not path.is_file():
         pytest.skip("project set not present")
     _check_set(path)
+
+
+def test_a_lead_time_in_the_present_for_the_customers_own_item_is_a_promise() -> None:
+    sent = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday
+    cal = calendar_from_spec("UTC", "Mon-Fri 09:00-17:00")
+    (found,) = extract("Your order ships in 3-5 business days.", sent_at=sent, calendar=cal)
+    assert found.due == datetime(2026, 3, 17, 17, 0, tzinfo=UTC)  # the 5th business day
+    for policy in (
+        "Orders ship within 2 days.",
+        "Your parcel usually arrives in 3 days.",
+        "It arrives soon.",
+    ):
+        assert extract(policy, sent_at=sent, calendar=cal) == [], policy

@@ -24,6 +24,24 @@ def test_a_reply_records_the_promises_it_makes_with_due_times(world):
     assert all(p.owner == world.alice and p.source == "reply" for p in made.values())
 
 
+def test_a_lead_time_from_a_macro_is_recorded_as_the_macros(world):
+    from answerable.tickets.models import Macro
+
+    Macro.objects.create(
+        name="Made to order",
+        team=world.billing,
+        body="Hi {{ customer.first_name }},\n\nYour chair is made to order and ships within 10 business "
+        "days.",
+    )
+    text = (
+        "Hi Ana,\n\nYour chair is made to order and ships within 10 business days. I'll call you by Friday."
+    )
+    services.reply(world.billing_ticket, agent=world.alice, now=T0, text=text)
+    sources = sorted(Promise.objects.filter(ticket=world.billing_ticket).values_list("source", "text"))
+    assert [source for source, _ in sources] == ["macro", "reply"]
+    assert "ships within 10 business days" in sources[0][1] and sources[1][1] == "I'll call you by Friday"
+
+
 def test_a_promise_without_a_time_is_recorded_without_a_due_time(world):
     services.reply(
         world.billing_ticket, agent=world.alice, now=T0, text="I'll look into it and get back to you."

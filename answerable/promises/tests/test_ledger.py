@@ -169,3 +169,42 @@ def test_the_sweep_reads_only_promises_already_due(world, django_assert_max_num_
         promise(world.billing_ticket, due_at=T0 + timedelta(days=10 + i))
     with django_assert_max_num_queries(2):  # one indexed read per step, nothing due
         services.sweep_once(T0 + timedelta(hours=1))
+
+
+def _auto_resets(world, on: bool = True) -> None:
+    world.billing.auto_send_resets = on
+    world.billing.save()
+
+
+def test_a_team_that_opted_in_sends_the_reset_at_breach(world, django_capture_on_commit_callbacks):
+    _auto_resets(world)
+    old = promise(world.billing_ticket, owner=world.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_once(T0 + timedelta(hours=5))
+    old.refresh_from_db()
+    sent = world.billing_ticket.messages.get(idempotency_key=f"auto-reset-{old.pk}")
+    assert "we did not keep that" in sent.text and "[say what" not in sent.text
+    assert sent.author == world.alice
+    assert old.replaced_by is not None and old.replaced_by.status == Promise.Status.OPEN
+    # A second sweep or a repeated job sends nothing more.
+    services.send_reset(old, now=T0 + timedelta(hours=6))
+    assert world.billing_ticket.messages.filter(idempotency_key=f"auto-reset-{old.pk}").count() == 1
+
+
+def test_resets_wait_for_an_agent_unless_the_team_opted_in(world, django_capture_on_commit_callbacks):
+    old = promise(world.billing_ticket, owner=world.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_once(T0 + timedelta(hours=5))
+    assert not world.billing_ticket.messages.filter(idempotency_key=f"auto-reset-{old.pk}").exists()
+
+
+def test_promises_the_customer_never_heard_are_not_reset_automatically(
+    world, django_capture_on_commit_callbacks
+):
+    _auto_resets(world)
+    note = promise(world.billing_ticket, owner=world.alice, source=Promise.Source.NOTE)
+    nobody = promise(world.billing_ticket)  # no owner, no assignee: nobody to sign it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_once(T0 + timedelta(hours=5))
+    keys = [f"auto-reset-{note.pk}", f"auto-reset-{nobody.pk}"]
+    assert not world.billing_ticket.messages.filter(idempotency_key__in=keys).exists()

@@ -82,3 +82,18 @@ def test_the_header_counts_unread_warnings_until_the_promises_view_is_seen(world
     assert "▲ 1" in client.get(reverse("inbox")).content.decode()
     client.get(reverse("promises"))
     assert "▲ 1" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_the_outcomes_tab_counts_service_recoveries_of_the_teams_the_viewer_sees(world, client, time_machine):
+    from answerable.tickets import recovery
+
+    recovery.complaint(world.billing_ticket, "Rude answer", now=T0)
+    recovery.complaint(world.shipping_ticket, "Lost parcel", now=T0)
+    time_machine.move_to(T0 + timedelta(days=1), tick=False)
+    client.force_login(world.alice)
+    response = client.get(reverse("promises_scope", args=["teams"]), {"tab": "outcomes"})
+    assert response.context["recoveries"].started == 1 and response.context["recoveries"].after_complaint == 1
+    assert "Service recovery" in response.content.decode()
+    client.force_login(world.ada)
+    response = client.get(reverse("promises_scope", args=["all"]), {"tab": "outcomes"})
+    assert response.context["recoveries"].started == 2

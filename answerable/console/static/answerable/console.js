@@ -37,6 +37,12 @@
       composer.querySelector('input[name=kind][value=' + (e.key === "r" ? "reply" : "note") + ']').checked = true;
       composer.querySelector("textarea").focus();
     } else if (e.key === "m" && document.getElementById("macro")) { e.preventDefault(); document.getElementById("macro").focus(); }
+    else if (e.key === "e" && document.querySelector("#escalation details")) {
+      // Escalate: open the form and put the cursor on whom to ask.
+      e.preventDefault();
+      var esc = document.querySelector("#escalation details"); esc.open = true;
+      esc.querySelector("select").focus();
+    }
   });
   // Drafting state for the collision notice, and macros filled into the composer.
   window.answerableDrafting = false;
@@ -51,6 +57,26 @@
       if (text && area) { area.value = area.value ? area.value + "\n\n" + text : text; area.focus(); window.answerableDrafting = true; }
       e.target.value = "";
     });
+  });
+  // One-click coach fixes: replace the quoted span in the draft (found again by its text if the agent typed
+  // since), remember the fix for the coaching record, and let the coach look at the draft again.
+  document.addEventListener("click", function (e) {
+    var fix = e.target.closest && e.target.closest(".coach-fix");
+    if (!fix) return;
+    var area = document.getElementById("id_text"), d = fix.dataset;
+    if (!area) return;
+    var start = parseInt(d.start, 10), end = parseInt(d.end, 10), text = area.value;
+    if (text.slice(start, end) !== d.quote) {
+      start = text.indexOf(d.quote); end = start + d.quote.length;
+      if (start < 0) return;
+    }
+    area.value = text.slice(0, start) + d.replacement + text.slice(end);
+    var note = document.createElement("input");
+    note.type = "hidden"; note.name = "coach_fixed"; note.value = d.check + ":" + d.quote;
+    area.form.appendChild(note);
+    fix.disabled = true;
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
   });
   document.addEventListener("click", function (e) {
     var row = e.target.closest && e.target.closest("#rows tr.row");

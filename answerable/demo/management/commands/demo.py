@@ -169,7 +169,50 @@ def load(*, tickets: int, seed: int, now: datetime) -> Counter[str]:
     statuses: Counter[str] = Counter()
     for plan in plans:
         statuses[_run(plan, world, rng)] += 1
+    _showcase(world, rng, now)
     return statuses
+
+
+def _showcase(world: World, rng: random.Random, now: datetime) -> None:
+    """What the later parts of the desk look like with data in them: a web form per team, ratings on solved
+    tickets (a few bad, with comments), and two escalations waiting on a supervisor."""
+    from django.utils.text import slugify
+
+    from answerable.portal.models import PortalSettings
+    from answerable.satisfaction.services import rate
+    from answerable.tickets.escalation import escalate
+
+    for name, team in world.teams.items():
+        PortalSettings.objects.create(
+            team=team, slug=slugify(name), intro=f"Ask {data.COMPANY} {name}: we answer every request.",
+            asks_for_order_number=True,
+        )  # fmt: skip
+    solved = list(Ticket.objects.filter(solved_at__isnull=False).order_by("pk"))
+    for ticket in rng.sample(solved, k=min(len(solved), len(solved) * 2 // 3)):
+        bad = rng.random() < 0.12
+        comment = rng.choice(data.BAD_RATING_COMMENTS) if bad else rng.choice(["", "", "Thank you!"])
+        rate(
+            ticket,
+            "bad" if bad else "good",
+            comment=comment,
+            now=min(now, ticket.solved_at + timedelta(hours=3)),
+        )
+    supervisors = [a for a in world.agents.values() if a.role == Agent.Role.SUPERVISOR]
+    waiting = Ticket.objects.filter(
+        status=Status.OPEN, assignee__isnull=False, assignee__role=Agent.Role.AGENT
+    )
+    escalated = 0
+    for ticket in waiting.order_by("-pk"):
+        supervisor = next((s for s in supervisors if s.teams.filter(pk=ticket.team_id).exists()), None)
+        if supervisor is None:
+            continue
+        escalate(
+            ticket, agent=ticket.assignee, to_agent=supervisor, now=now - timedelta(hours=2),
+            note="The customer asks for a refund beyond our 30 days; can we make an exception?",
+        )  # fmt: skip
+        escalated += 1
+        if escalated == 2:
+            break
 
 
 def _create_world(now: datetime) -> World:

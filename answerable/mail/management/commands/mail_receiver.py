@@ -1,7 +1,11 @@
-"""The local mail receiver: SMTP for the teams' inbound addresses.
+"""The local mail receiver: SMTP or LMTP for the teams' inbound addresses.
 
 It answers 250 only after the message is committed to the database; 550 for an address no team uses;
 451 (try again later) when storing failed, so the sending server keeps the mail and retries.
+
+LMTP (RFC 2033) is for a mail server in front of us (Postfix `mailbox_transport = lmtp:...`): it has
+already queued the mail, so we speak LMTP on TCP or a Unix socket and answer after DATA once per
+accepted recipient. The message is stored once for all its recipients, so every line says the same.
 """
 
 import asyncio
@@ -10,7 +14,8 @@ import signal
 import threading
 from typing import Any
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.controller import Controller, UnixSocketController
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -38,10 +43,14 @@ class Handler:
             outcome = await asyncio.to_thread(_store, bytes(raw), list(envelope.rcpt_tos))
         except Exception:
             log.exception("could not store inbound mail; asking the sender to retry")
-            return "451 4.3.0 Could not store the message; try again later"
-        if outcome.ticket is not None:
-            return f"250 OK {outcome.kind} {outcome.ticket.reference}"
-        return f"250 OK {outcome.kind}"
+            status = "451 4.3.0 Could not store the message; try again later"
+        else:
+            reference = f" {outcome.ticket.reference}" if outcome.ticket is not None else ""
+            status = f"250 OK {outcome.kind}{reference}"
+        if isinstance(server, LMTP):
+            # RFC 2033 section 4.2: one reply per accepted recipient, in RCPT order.
+            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
+        return status
 
 
 def _team_exists(address: str) -> bool:
@@ -58,21 +67,41 @@ def _store(raw: bytes, recipients: list[str]) -> Outcome:
         connection.close()
 
 
-def make_controller(host: str, port: int) -> Controller:
+class _LMTPController(Controller):
+    def factory(self) -> SMTP:
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+class _LMTPSocketController(UnixSocketController):
+    def factory(self) -> SMTP:
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def make_controller(
+    host: str, port: int, *, lmtp: bool = False, unix_socket: str | None = None
+) -> Controller | UnixSocketController:
+    """SMTP on host:port by default; LMTP on host:port, or on a Unix socket when one is given."""
+    if unix_socket:
+        return _LMTPSocketController(Handler(), unix_socket=unix_socket, decode_data=False)
+    if lmtp:
+        return _LMTPController(Handler(), hostname=host, port=port, decode_data=False)
     return Controller(Handler(), hostname=host, port=port, decode_data=False)
 
 
 class Command(BaseCommand):
-    help = "Receive mail for the teams' inbound addresses over SMTP."
+    help = "Receive mail for the teams' inbound addresses over SMTP or LMTP."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=settings.MAIL_RECEIVER_HOST)
         parser.add_argument("--port", type=int, default=settings.MAIL_RECEIVER_PORT)
+        parser.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+        parser.add_argument("--socket", default="", help="LMTP on this Unix socket path instead of TCP")
 
-    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
-        controller = make_controller(host, port)
+    def handle(self, *args: Any, host: str, port: int, lmtp: bool, socket: str, **options: Any) -> None:
+        controller = make_controller(host, port, lmtp=lmtp, unix_socket=socket or None)
         controller.start()
-        self.stdout.write(f"Mail receiver listening on {host}:{port}")
+        where = socket or f"{host}:{port}"
+        self.stdout.write(f"Mail receiver ({'LMTP' if lmtp or socket else 'SMTP'}) listening on {where}")
         signal.signal(signal.SIGTERM, _exit)
         try:
             threading.Event().wait()

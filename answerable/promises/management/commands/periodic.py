@@ -1,5 +1,6 @@
 """The periodic jobs of the embedded worker, each a loop around one testable step:
-the outbox (every 2 s), the promise sweep (every 15 s) and mailbox polling (every 60 s)."""
+the outbox (every 2 s), the promise sweep (every 15 s), mailbox polling (every 60 s) and avoidance
+detection (hourly)."""
 
 import logging
 import signal
@@ -35,10 +36,17 @@ def _mailboxes() -> None:
     poll_all()
 
 
+def _avoidance() -> None:
+    from answerable.accounts.services import run_periodic
+
+    run_periodic()
+
+
 JOBS: list[tuple[str, float, Callable[[], None]]] = [
     ("outbox", 2.0, _outbox),
     ("promise sweep", 15.0, _sweep),
     ("mailboxes", 60.0, _mailboxes),
+    ("avoidance", 3600.0, _avoidance),
 ]
 
 
