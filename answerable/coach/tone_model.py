@@ -14,6 +14,9 @@ from itertools import pairwise
 from pathlib import Path
 
 MODEL = Path(__file__).with_name("data") / "tone_model.json"
+# With balanced classes a text with almost no known words scores near 0.5 from the intercept alone: the
+# model judges only a draft holding at least this many of its terms ("On it." holds three).
+MIN_KNOWN_TERMS = 4
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -45,6 +48,8 @@ def score(text: str) -> float:
         counts[gram] = counts.get(gram, 0) + 1
     terms = model["terms"]
     weights = {g: (1 + math.log(n)) * terms[g][0] for g, n in counts.items() if g in terms}
+    if len(weights) < MIN_KNOWN_TERMS:
+        return 0.0
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     z = model["intercept"] + sum(w / norm * terms[g][1] for g, w in weights.items())
     return 1 / (1 + math.exp(-z))

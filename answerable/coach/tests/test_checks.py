@@ -72,7 +72,7 @@ def test_the_tone_model_ranks_a_sneering_reply_above_a_courteous_one() -> None:
     from answerable.coach import tone_model
 
     assert tone_model.available()
-    sneer = "Well, obviously the cake melted. Anyone could have told you not to leave it in a hot car all day."
+    sneer = "Well, obviously the cake melted. Anyone could have told you not to leave it in a hot car."
     kind = "I'm sorry the cake melted on the way home. We can make you a new one by Saturday at 10am."
     assert 0.0 <= tone_model.score(kind) < tone_model.score(sneer) <= 1.0
     assert tone_model.score("") == 0.0
