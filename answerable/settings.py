@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "answerable.portal",
     "answerable.search",
     "answerable.insights",
+    "answerable.api",
+    "answerable.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +206,15 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # currency of the organisations' yearly values. Checked at start-up (accounts.checks).
 ACCOUNTS_HOURLY_COST = os.environ.get("ACCOUNTS_HOURLY_COST", "40")
 ACCOUNTS_COST_PER_MESSAGE = os.environ.get("ACCOUNTS_COST_PER_MESSAGE", "0")
+# The API (docs/api.md): requests a minute per token, counted in the cache; a shared cache (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1) makes the limit hold across web processes, the default counts per process.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+CACHES = {"default": env.cache_url_config(os.environ.get("CACHE_URL") or "locmemcache://")}
+# Webhooks: attempts per delivery (backoff from 1 minute, doubling), failed attempts in a row that disable a
+# subscription, seconds to wait for a receiver.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 50)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("answerable.api.urls")),
     path("", include("answerable.console.urls")),
     path("", include("answerable.promises.urls")),
     path("", include("answerable.accounts.urls")),

@@ -78,3 +78,15 @@ def set_terms_flag(
 @transaction.atomic
 def clear_terms_flag(flag: TermsFlag, *, actor: Agent, now: datetime) -> None:
     TermsFlag.objects.filter(pk=flag.pk, cleared_at=None).update(cleared_at=now, cleared_by=actor)
+
+
+@transaction.atomic
+def find_or_create_organisation(name: str, *, notes: str = "") -> tuple[Organisation, bool]:
+    """The organisation of this name (case-insensitively), created if new: imports from other desks."""
+    name = name.strip()[:200]
+    if not name:
+        raise ValidationError("An organisation needs a name.")
+    found = Organisation.objects.filter(name__iexact=name).first()
+    if found is not None:
+        return found, False
+    return Organisation.objects.create(name=name, notes=notes), True

@@ -18,6 +18,7 @@ from answerable.lib.business_hours import WEEKDAYS, BusinessCalendar, NoBusiness
 from answerable.promises.models import Notification, Promise, SlaPolicy
 from answerable.staff.models import Agent, Team
 from answerable.tickets.models import Event, Message, Status, Ticket
+from answerable.webhooks import services as webhooks
 
 DEFAULT_WARN_SHARE = 0.75
 REPLY_KEEPS = (Promise.Kind.FIRST_RESPONSE, Promise.Kind.NEXT_RESPONSE, Promise.Kind.GET_BACK)
@@ -448,6 +449,7 @@ def _warn_due(now: datetime, batch: int) -> int:
         due = _lock(pending, due)
         Promise.objects.filter(pk__in=[p.pk for p in due]).update(warned_at=now)
         _notify_about(due, Notification.Kind.AT_RISK, now=now, with_supervisors=False)
+        webhooks.on_promises(due, "promise.at_risk")
     return len(due)
 
 
@@ -474,6 +476,7 @@ def _break_due(now: datetime, batch: int) -> int:
             from answerable.promises import tasks
 
             jobs.enqueue_on_commit(tasks.send_resets, auto)
+        webhooks.on_promises(due, "promise.broken")
     return len(due)
 
 

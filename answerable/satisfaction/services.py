@@ -12,6 +12,7 @@ from django.utils.html import escape
 from answerable.lib import jobs, tokens
 from answerable.satisfaction.models import Rating
 from answerable.tickets.models import Event, Message, Status, Ticket
+from answerable.webhooks import services as webhooks
 
 
 class NotRateable(Exception):
@@ -47,13 +48,14 @@ def rate(ticket: Ticket, score: str, *, comment: str = "", now: datetime) -> Rat
                 "updated_at": now,
             },
         )
-        Event.objects.create(
+        event = Event.objects.create(
             ticket=ticket,
             kind=Event.Kind.RATED,
             actor=None,
             at=now,
             data={"score": score, "comment": rating.comment, "changed": not created},
         )
+        webhooks.on_event(event)
     return rating
 
 

@@ -33,6 +33,7 @@ from answerable.tickets.models import (
     Tag,
     Ticket,
 )
+from answerable.webhooks import services as webhooks
 
 if TYPE_CHECKING:
     from answerable.promises.services import PromiseDraft
@@ -53,7 +54,9 @@ def promise_hooks() -> "ModuleType":
 
 
 def _event(ticket: Ticket, kind: str, *, actor: Agent | None, now: datetime, **data: object) -> Event:
-    return Event.objects.create(ticket=ticket, kind=kind, actor=actor, at=now, data=data)
+    event = Event.objects.create(ticket=ticket, kind=kind, actor=actor, at=now, data=data)
+    webhooks.on_event(event)  # queues deliveries on commit, only for events someone subscribed to
+    return event
 
 
 def _store_files(message: Message, files: Iterable[IncomingFile]) -> None:

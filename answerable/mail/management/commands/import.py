@@ -52,14 +52,22 @@ class Command(BaseCommand):
     help = "Import mail archives (.eml files or folders, maildir, mbox) as tickets and threads."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=sorted(SOURCES))
+        parser.add_argument("kind", choices=sorted([*SOURCES, "zendesk"]))
         parser.add_argument("path", type=Path)
-        parser.add_argument("--team", required=True, help="the team's name or one of its addresses")
+        parser.add_argument("--team", help="the team's name or one of its addresses (zendesk: the default)")
+        parser.add_argument("--as", dest="as_agent", help="zendesk: who writes what unknown agents wrote")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, kind: str, path: Path, team: str, no_progress: bool, **options: Any) -> None:
         if not path.exists():
             raise CommandError(f"{path} does not exist.")
+        if kind == "zendesk":  # another desk's export: answerable.api.importers
+            from answerable.api.importers.command import import_zendesk
+
+            import_zendesk(self, path, team=team, as_agent=options["as_agent"], no_progress=no_progress)
+            return
+        if not team:
+            raise CommandError("Give --team: the team whose tickets the mail becomes.")
         found = (
             Team.objects.filter(name__iexact=team).first()
             or Team.objects.filter(addresses__email__iexact=team).first()
