@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from answerable.api import errors
 from answerable.api.docs import OfflineSwagger
-from answerable.api.routers import directory, ledger, tickets, webhooks
+from answerable.api.routers import directory, ledger, search, tickets, webhooks
 from answerable.api.security import TokenAuth
 from answerable.api.throttle import TokenThrottle
 
@@ -26,3 +26,4 @@ api.add_router("", tickets.router)
 api.add_router("", directory.router)
 api.add_router("", ledger.router)
 api.add_router("", webhooks.router)
+api.add_router("", search.router)
