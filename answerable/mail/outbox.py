@@ -22,7 +22,7 @@ from answerable.tickets.models import Message, Ticket
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=2)  # the default; OUTBOX_LEASE_SECONDS sets it (keep it above EMAIL_TIMEOUT)
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=2)
@@ -31,6 +31,12 @@ MAX_DELAY = timedelta(hours=2)
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min ... capped at 2 h: about 2 hours of retrying over 8 attempts."""
     return min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+
+
+def lease() -> timedelta:
+    """How long a sender may hold a message before another may take it (a sender that died)."""
+    seconds = getattr(settings, "OUTBOX_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else LEASE
 
 
 def _due(now: datetime) -> Q:
@@ -47,7 +53,7 @@ def claim_due(now: datetime) -> Message | None:
         Message.objects.filter(_due(now)).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:5]
     ):
         taken = Message.objects.filter(_due(now), pk=pk).update(
-            lease_until=now + LEASE, attempts=F("attempts") + 1
+            lease_until=now + lease(), attempts=F("attempts") + 1
         )
         if taken:
             return Message.objects.select_related("ticket__team", "ticket__customer", "author").get(pk=pk)

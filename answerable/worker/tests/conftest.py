@@ -1,0 +1,40 @@
+import uuid
+
+import pytest
+
+from answerable.mail.tests.smtp_capture import smtp_capture  # noqa: F401 (a fixture for this folder)
+from answerable.worker.tests.procs import AMQP_URL, REDIS_URL, Broker, amqp_reachable, redis_reachable, unavailable
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request) -> Broker:
+    """The shared Redis (a db number of its own) or RabbitMQ, with queue names no other run uses."""
+    prefix = f"answerable-test-{uuid.uuid4().hex[:8]}."
+    if request.param == "redis":
+        url = f"{REDIS_URL}/13"
+        problem = redis_reachable(url)
+    else:
+        url = AMQP_URL
+        problem = amqp_reachable(url)
+    if problem:
+        unavailable(problem)
+    broker = Broker(url, prefix)
+    yield broker
+    _purge(broker)
+
+
+def _purge(broker: Broker) -> None:
+    """Delete this test's queues so nothing is left on the shared broker."""
+    from kombu import Connection
+
+    try:
+        with Connection(broker.url, connect_timeout=3) as conn:
+            channel = conn.default_channel
+            for name in ("default",):
+                queue = broker.prefix + name
+                try:
+                    channel.queue_delete(queue)
+                except Exception:  # noqa: S110 (never declared: nothing to delete)
+                    pass
+    except Exception:  # noqa: S110 (the broker went away: nothing we can clean)
+        pass

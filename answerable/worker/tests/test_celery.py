@@ -1,0 +1,84 @@
+"""With BROKER_URL set, the jobs services queue through `lib.jobs` run on real Celery workers over the real
+Redis and RabbitMQ; without it, on the database worker. One interface either way."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.db import transaction
+
+from answerable.lib import clock, jobs
+from answerable.mail.tasks import drain_outbox
+from answerable.tickets import services
+from answerable.tickets.models import Message
+from answerable.worker import celery_app
+from answerable.worker.tests.procs import ROOT, Broker, celery_worker, process_env, use_broker, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _tasks_backend(env: dict[str, str]) -> str:
+    code = "from django.conf import settings; import json; print(json.dumps(settings.TASKS))"
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])["default"]["BACKEND"]
+
+
+def test_the_broker_url_alone_chooses_celery_or_the_database_worker(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "BROKER_URL"}
+    env.update(ANSWERABLE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="answerable.settings")
+    assert _tasks_backend(env) == "django_tasks_db.DatabaseBackend"
+    assert _tasks_backend({**env, "BROKER_URL": "redis://127.0.0.1:6379/13"}) == (
+        "answerable.worker.backend.CeleryBackend"
+    )
+
+
+def test_a_broker_message_can_run_only_a_task():
+    with pytest.raises(TypeError, match="not a django-tasks task"):
+        celery_app.run_task.run("os.getcwd", [], {})
+
+
+def _queued(broker: Broker) -> int:
+    from kombu import Connection
+
+    with Connection(broker.url, connect_timeout=3) as conn:
+        channel = conn.default_channel
+        try:
+            return channel.queue_declare(broker.prefix + "default", passive=True).message_count
+        except Exception:  # never declared: nothing was ever published to it
+            return 0
+
+
+class Rollback(Exception):
+    pass
+
+
+def test_a_job_reaches_the_broker_only_when_the_transaction_commits(settings, broker, db):
+    use_broker(settings, broker)
+    with pytest.raises(Rollback), transaction.atomic():
+        jobs.enqueue_on_commit(drain_outbox)
+        raise Rollback
+    assert _queued(broker) == 0
+    with transaction.atomic():
+        jobs.enqueue_on_commit(drain_outbox)
+        assert _queued(broker) == 0  # not before the commit
+    wait_for(lambda: _queued(broker) == 1, timeout=10, what="the job on the broker")
+
+
+def test_a_reply_is_sent_by_a_celery_worker(settings, broker, world, smtp_capture):
+    env = process_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp_capture.port}", **broker.env())
+    use_broker(settings, broker)
+    with celery_worker(env, concurrency=2) as worker:
+        reply = services.reply(world.billing_ticket, agent=world.alice, text="Refunded today.", now=clock.now())
+        reply.refresh_from_db()
+        wait_for(
+            lambda: Message.objects.filter(pk=reply.pk, delivery=Message.Delivery.SENT).exists(),
+            timeout=30, what=f"the worker to send the reply\n{worker.output()[-3000:]}",
+        )  # fmt: skip
+    assert [m["Message-ID"] for m in smtp_capture.messages] == [reply.message_id]
+    assert "answerable.run_task" in worker.output()
