@@ -8,11 +8,13 @@ twice, with the same Message-ID, which mail clients treat as one message (at lea
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.utils.html import escape, linebreaks
 
@@ -89,7 +91,22 @@ def deliver(message: Message, *, now: datetime) -> None:
     except Exception as exc:  # connection refused, timeouts, TLS: temporary, so retry with backoff
         _failed(message, now=now, error=f"{exc.__class__.__name__}: {exc}", permanent=False)
     else:
-        services.record_delivery(message, sent=True, now=now)
+        _record_sent(message, now=now)
+
+
+def _record_sent(message: Message, *, now: datetime) -> None:
+    """The server has the message: record that even through a dropped database connection (a few tries over
+    about 4 s), because a message left queued is sent again when its lease runs out."""
+    for delay in (0.2, 0.5, 1.0, 2.0, None):
+        try:
+            services.record_delivery(message, sent=True, now=now)
+            return
+        except (OperationalError, InterfaceError):
+            if delay is None or connection.in_atomic_block:
+                raise
+            log.warning("message %s was sent but not yet recorded: reconnecting to the database", message.pk)
+            connection.close()
+            time.sleep(delay)
 
 
 def _smtp(exc: Exception) -> str:

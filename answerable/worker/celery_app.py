@@ -26,6 +26,15 @@ def configure() -> None:
     app.conf.update(
         broker_url=settings.BROKER_URL or "memory://",
         broker_connection_retry_on_startup=True,
+        # A web request publishing while the broker is away gives up after about 2 s instead of hanging
+        # (the job's work is picked up by the periodic runner); workers keep reconnecting.
+        broker_connection_timeout=2,
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
         task_default_queue=settings.BROKER_QUEUE_PREFIX + "default",
         task_serializer="json",
         accept_content=["json"],

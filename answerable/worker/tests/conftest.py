@@ -1,9 +1,17 @@
+import contextlib
 import uuid
 
 import pytest
 
 from answerable.mail.tests.smtp_capture import smtp_capture  # noqa: F401 (a fixture for this folder)
-from answerable.worker.tests.procs import AMQP_URL, REDIS_URL, Broker, amqp_reachable, redis_reachable, unavailable
+from answerable.worker.tests.procs import (
+    AMQP_URL,
+    REDIS_URL,
+    Broker,
+    amqp_reachable,
+    redis_reachable,
+    unavailable,
+)
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
@@ -27,14 +35,6 @@ def _purge(broker: Broker) -> None:
     """Delete this test's queues so nothing is left on the shared broker."""
     from kombu import Connection
 
-    try:
-        with Connection(broker.url, connect_timeout=3) as conn:
-            channel = conn.default_channel
-            for name in ("default",):
-                queue = broker.prefix + name
-                try:
-                    channel.queue_delete(queue)
-                except Exception:  # noqa: S110 (never declared: nothing to delete)
-                    pass
-    except Exception:  # noqa: S110 (the broker went away: nothing we can clean)
-        pass
+    # Never declared, or the broker went away: nothing to clean.
+    with contextlib.suppress(Exception), Connection(broker.url, connect_timeout=3) as conn:
+        conn.default_channel.queue_delete(broker.prefix + "default")

@@ -63,12 +63,18 @@ def database_url() -> str:
         pytest.skip("needs a database other processes can open: runs in the PostgreSQL run")
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 def process_env(**extra: str) -> dict[str, str]:
     """The environment of a desk process that shares this test's database and secret."""
-    env = {k: v for k, v in os.environ.items() if k not in {"BROKER_URL", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"BROKER_URL", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DATABASE_URL=database_url(),
         SECRET_KEY=settings.SECRET_KEY,
@@ -110,7 +116,9 @@ def started(name: str, argv: list[str], env: dict[str, str], *, ready: str | Non
     try:
         if ready is not None:
             wait_for(
-                lambda: ready in proc.output() or popen.poll() is not None, timeout=45, what=f"{name} to start"
+                lambda: ready in proc.output() or popen.poll() is not None,
+                timeout=45,
+                what=f"{name} to start",
             )
             assert popen.poll() is None, f"{name} exited at start:\n{proc.output()[-3000:]}"
         yield proc
@@ -128,8 +136,8 @@ def celery_worker(env: dict[str, str], *, concurrency: int = 1, name: str = "cel
     node = f"{name}-{uuid.uuid4().hex[:6]}@%h"
     argv = [
         sys.executable, "-m", "celery", "-A", "answerable.worker.celery_app", "worker", "-n", node,
-        "-P", "prefork", "-c", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-l", "INFO",
+        "-P", "prefork", "-c", str(concurrency), "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "-l", "INFO",
     ]  # fmt: skip
     return started(name, argv, env, ready=" ready.")
 

@@ -74,7 +74,9 @@ def test_a_reply_is_sent_by_a_celery_worker(settings, broker, world, smtp_captur
     env = process_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp_capture.port}", **broker.env())
     use_broker(settings, broker)
     with celery_worker(env, concurrency=2) as worker:
-        reply = services.reply(world.billing_ticket, agent=world.alice, text="Refunded today.", now=clock.now())
+        reply = services.reply(
+            world.billing_ticket, agent=world.alice, text="Refunded today.", now=clock.now()
+        )
         reply.refresh_from_db()
         wait_for(
             lambda: Message.objects.filter(pk=reply.pk, delivery=Message.Delivery.SENT).exists(),

@@ -1,0 +1,29 @@
+"""A periodic runner for the tests: `python -m answerable.worker.tests.periodic_probe LOG EVERY SECONDS`
+runs one job, which appends "start end pid" to LOG, with the real `Runner` and its leases."""
+
+import os
+import sys
+import time
+
+
+def main(log: str, every: float, seconds: float) -> None:
+    import django
+
+    django.setup()
+    from answerable.promises.management.commands.periodic import Job, Runner
+
+    def record() -> None:
+        start = time.time()
+        time.sleep(0.05)  # the job takes a moment, as real ones do: others must not start it meanwhile
+        with open(log, "a") as fh:
+            fh.write(f"{start} {time.time()} {os.getpid()}\n")
+
+    runner = Runner([Job("probe", every, 30.0, record)])
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        runner.tick()
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]), float(sys.argv[3]))
