@@ -198,6 +198,7 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # second sender could take the message while the first is still sending it.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # the first retry; each next one waits twice as long
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@answerable.localhost")
 
 # The local mail receiver (`manage.py mail_receiver`) for the teams' inbound addresses.

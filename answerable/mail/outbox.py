@@ -26,13 +26,15 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # the default; OUTBOX_LEASE_SECONDS sets it (keep it above EMAIL_TIMEOUT)
 MAX_ATTEMPTS = 8
-BASE_DELAY = timedelta(seconds=30)
+BASE_DELAY = timedelta(seconds=30)  # the default; OUTBOX_RETRY_SECONDS sets it
 MAX_DELAY = timedelta(hours=2)
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min ... capped at 2 h: about 2 hours of retrying over 8 attempts."""
-    return min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    seconds = getattr(settings, "OUTBOX_RETRY_SECONDS", None)
+    base = timedelta(seconds=seconds) if seconds else BASE_DELAY
+    return min(MAX_DELAY, base * (2 ** max(0, attempts - 1)))
 
 
 def lease() -> timedelta:

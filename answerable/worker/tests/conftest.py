@@ -1,5 +1,6 @@
 import contextlib
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,19 +15,26 @@ from answerable.worker.tests.procs import (
 )
 
 
-@pytest.fixture(params=["redis", "rabbitmq"])
-def broker(request) -> Broker:
+def make_broker(kind: str) -> Broker:
     """The shared Redis (a db number of its own) or RabbitMQ, with queue names no other run uses."""
     prefix = f"answerable-test-{uuid.uuid4().hex[:8]}."
-    if request.param == "redis":
-        url = f"{REDIS_URL}/13"
-        problem = redis_reachable(url)
-    else:
-        url = AMQP_URL
-        problem = amqp_reachable(url)
+    url = f"{REDIS_URL}/13" if kind == "redis" else AMQP_URL
+    problem = redis_reachable(url) if kind == "redis" else amqp_reachable(url)
     if problem:
         unavailable(problem)
-    broker = Broker(url, prefix)
+    return Broker(url, prefix)
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request) -> Iterator[Broker]:
+    broker = make_broker(request.param)
+    yield broker
+    _purge(broker)
+
+
+@pytest.fixture
+def redis_broker() -> Iterator[Broker]:
+    broker = make_broker("redis")
     yield broker
     _purge(broker)
 

@@ -84,3 +84,32 @@ def test_a_reply_is_sent_by_a_celery_worker(settings, broker, world, smtp_captur
         )  # fmt: skip
     assert [m["Message-ID"] for m in smtp_capture.messages] == [reply.message_id]
     assert "answerable.run_task" in worker.output()
+
+
+def test_several_workers_and_runners_send_each_message_exactly_once(
+    settings, redis_broker, world, smtp_capture
+):
+    """Two Celery workers of two processes each, the periodic runner and a send_outbox loop all drain the
+    same outbox at once: each message is claimed by one of them only."""
+    from collections import Counter
+
+    from answerable.worker.tests.procs import manage
+
+    env = process_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp_capture.port}", **redis_broker.env())
+    use_broker(settings, redis_broker)
+    with (
+        celery_worker(env, concurrency=2, name="w1"),
+        celery_worker(env, concurrency=2, name="w2"),
+        manage("periodic", "periodic", env=env),
+        manage("send_outbox", "send_outbox", "--interval", "0.1", env=env),
+    ):
+        sent = [
+            services.reply(world.billing_ticket, agent=world.alice, text=f"Update {i}.", now=clock.now())
+            for i in range(60)
+        ]
+        outbound = Message.objects.filter(pk__in=[m.pk for m in sent])
+        wait_for(
+            lambda: outbound.filter(delivery=Message.Delivery.SENT).count() == 60, timeout=50, what="60 sent"
+        )
+    assert Counter(m["Message-ID"] for m in smtp_capture.messages) == Counter(m.message_id for m in sent)
+    assert set(outbound.values_list("attempts", flat=True)) == {1}
