@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "answerable.lib.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "answerable.staff.middleware.AgentTimezoneMiddleware",
 ]
@@ -154,6 +155,9 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy on every HTML page (lib/csp.py) except under these URL namespaces, whose
+# pages still carry inline scripts or load assets from elsewhere.
+CSP_EXEMPT_NAMESPACES = ["admin", "portal", "api"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -198,7 +202,7 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # second sender could take the message while the first is still sending it.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
-OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # the first retry; each next one waits twice as long
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # the first retry; each next one waits twice
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@answerable.localhost")
 
 # The local mail receiver (`manage.py mail_receiver`) for the teams' inbound addresses.
