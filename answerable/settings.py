@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "answerable.lib.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "answerable.lib.hostile.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
