@@ -9,6 +9,7 @@ import time
 def main(log: str, every: float, seconds: float) -> None:
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "answerable.settings")
     django.setup()
     from answerable.promises.management.commands.periodic import Job, Runner
 
