@@ -19,14 +19,13 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     two (on PostgreSQL, one flush to disk instead of two). Any other backend (Celery, the inline backend the
     tests use) is called once the transaction has committed.
 
-    With a broker, publishing can fail (the broker is restarting) after the data committed: that is logged,
-    not raised, so the user's request succeeds. Jobs only hasten work whose state is in the database, and
-    the periodic runner picks it up (the outbox drain every 2 s).
+    With a broker, publishing can fail (the broker is restarting) after the data committed: the Celery
+    backend logs that instead of raising, so the user's request succeeds (see worker/backend.py).
     """
     if connection.in_atomic_block and _writes_with_the_data(task):
         task.enqueue(*args, **kwargs)
     else:
-        transaction.on_commit(lambda: task.enqueue(*args, **kwargs), robust=True)
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
 def _writes_with_the_data(task: Task) -> bool:

@@ -1,5 +1,6 @@
 """A django-tasks backend that hands jobs to Celery (settings.TASKS when BROKER_URL is set)."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,9 @@ from django_tasks.base import Task, TaskResult, TaskResultStatus
 from django_tasks.exceptions import InvalidTaskError
 from django_tasks.signals import task_enqueued
 from django_tasks.utils import get_random_id, normalize_json
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+log = logging.getLogger(__name__)
 
 
 class CeleryBackend(BaseTaskBackend):
@@ -42,11 +46,18 @@ class CeleryBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
-        run_task.apply_async(
-            args=[task.module_path, result.args, result.kwargs],
-            task_id=result.id,
-            queue=settings.BROKER_QUEUE_PREFIX + task.queue_name,
-            eta=task.run_after,
-        )
+        try:
+            run_task.apply_async(
+                args=[task.module_path, result.args, result.kwargs],
+                task_id=result.id,
+                queue=settings.BROKER_QUEUE_PREFIX + task.queue_name,
+                eta=task.run_after,
+            )
+        except (KombuOperationalError, OSError):
+            # The broker is away (restarting, unreachable) and the caller's data has committed: failing now
+            # would turn a saved reply into an error page. Jobs only hasten work whose state is in the
+            # database; the periodic runner picks it up (the outbox drain runs every 2 s).
+            log.exception("could not hand %s to the broker; the periodic runner catches up", task.module_path)
+            return result
         task_enqueued.send(type(self), task_result=result)
         return result

@@ -113,3 +113,14 @@ def test_several_workers_and_runners_send_each_message_exactly_once(
         )
     assert Counter(m["Message-ID"] for m in smtp_capture.messages) == Counter(m.message_id for m in sent)
     assert set(outbound.values_list("attempts", flat=True)) == {1}
+
+
+def test_with_the_broker_away_a_committed_change_still_succeeds_and_the_loss_is_logged(settings, caplog, db):
+    import time
+
+    use_broker(settings, Broker("redis://127.0.0.1:1/0", "answerable-away."))  # nothing listens on port 1
+    started = time.monotonic()
+    with transaction.atomic():
+        jobs.enqueue_on_commit(drain_outbox)
+    assert time.monotonic() - started < 15  # gives up instead of hanging the request
+    assert "could not hand answerable.mail.tasks.drain_outbox to the broker" in caplog.text
