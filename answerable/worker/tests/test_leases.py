@@ -63,3 +63,20 @@ def test_three_runner_processes_run_a_job_once_per_period(tmp_path):
     for (start, end), (next_start, _) in itertools.pairwise(runs):
         assert next_start >= end, "two runners ran the job at the same time"
         assert next_start - start >= every - 1e-6, "the job ran twice in one period"  # float seconds
+
+
+@pytest.mark.django_db
+def test_a_failing_job_releases_its_lease_and_the_other_jobs_still_run():
+    from answerable.promises.management.commands.periodic import Job, Runner
+    from answerable.worker.models import Lease
+
+    ran = []
+
+    def broken() -> None:
+        raise RuntimeError("the mail server exploded")
+
+    runner = Runner([Job("broken", 60.0, 600.0, broken), Job("fine", 60.0, 600.0, lambda: ran.append(1))])
+    assert runner.tick() == ["broken", "fine"]
+    assert ran == [1]
+    assert set(Lease.objects.values_list("name", "held_until")) == {("broken", None), ("fine", None)}
+    assert Runner([Job("broken", 60.0, 600.0, broken)]).tick() == []  # another runner: not due again yet

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from answerable.lib import clock
 from answerable.worker import leases
@@ -51,10 +51,12 @@ class Job:
     run: Callable[[], None]
 
 
+# Holds are short where two runners at once are harmless (each outbox message has its own lease; ingest
+# stores a message once), so a runner that died, or could not release, delays the job little.
 JOBS: list[Job] = [
-    Job("outbox", 2.0, 300.0, _outbox),
-    Job("promise sweep", 15.0, 300.0, _sweep),
-    Job("mailboxes", 60.0, 1800.0, _mailboxes),
+    Job("outbox", 2.0, 30.0, _outbox),
+    Job("promise sweep", 15.0, 120.0, _sweep),
+    Job("mailboxes", 60.0, 600.0, _mailboxes),
 ]
 
 
@@ -102,10 +104,17 @@ class Runner:
             log.exception("periodic job %s failed", job.name)
         finally:
             self._next[job.name] = time.monotonic() + job.every
+            self._release(job)
+
+    def _release(self, job: Job) -> None:
+        for attempt in (1, 2):
             try:
                 leases.release(job.name, now=clock.now(), holder=self.holder)
-            except Exception:  # the hold runs out on its own
-                log.exception("periodic job %s: could not release its lease", job.name)
+                return
+            except Exception:  # a dropped connection: once more on a new one, else the hold runs out
+                if attempt == 2:
+                    log.exception("periodic job %s: could not release its lease", job.name)
+                connection.close()
 
 
 class Command(BaseCommand):
