@@ -65,7 +65,7 @@ def test_three_runner_processes_run_a_job_once_per_period(tmp_path):
         assert next_start - start >= every - 1e-6, "the job ran twice in one period"  # float seconds
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runner manages connections as it does in production
 def test_a_failing_job_releases_its_lease_and_the_other_jobs_still_run():
     from answerable.promises.management.commands.periodic import Job, Runner
     from answerable.worker.models import Lease
