@@ -66,6 +66,7 @@ def test_hostile_mail_runs_no_script_and_loads_no_remote_content_until_asked(liv
     assert remote == []
     assert page.locator("#conversation script, #conversation iframe, #conversation object").count() == 0
     assert page.locator("#conversation [onerror], #conversation [onload], #conversation [style]").count() == 0
+    assert page.locator("#conversation .body [hx-get], #conversation .body [data-hx-post]").count() == 0
     assert page.js_errors == []
 
     # The agent asks for one message's images: those load, and still nothing runs.
@@ -78,3 +79,21 @@ def test_hostile_mail_runs_no_script_and_loads_no_remote_content_until_asked(liv
     assert remote == [f"{TRACKER}/pixel.png?id=42"]
     assert page.locator(f"#m{photo.pk} img").evaluate("img => img.naturalWidth") == 1
     assert dialogs == [] and page.js_errors == []
+
+
+def test_the_consoles_own_inline_handler_still_runs_under_the_policy(live_server, world, page):
+    """The CSP allows the assignee select's `onchange` by its hash: a supervisor assigns with one choice."""
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", world.sue.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/inbox/"))
+    page.goto(f"{live_server.url}/t/{world.billing_ticket.pk}/")
+    with page.expect_response(lambda r: r.url.endswith(f"/t/{world.billing_ticket.pk}/assign/")) as posted:
+        page.locator("select[name=assignee]").select_option(str(world.alice.pk))
+    assert posted.value.ok
+    world.billing_ticket.refresh_from_db()
+    assert world.billing_ticket.assignee_id == world.alice.pk
+    assert violations == [] and page.js_errors == []

@@ -50,6 +50,8 @@ HTML: dict[str, str] = {
     "remote_image": f'<p>Here is the photo of the damage:</p><img src="{TRACKER}/pixel.png?id=42" '
     'alt="damage">',
     "dom_clobber": '<form id="__xss"><input name="x"></form><img name="getElementById">',
+    "htmx_attributes": '<div hx-get="/logout/" hx-trigger="load" hx-vals=\'js:{a: alert("xss-hx")}\'>'
+    '<p data-hx-post="/t/1/assign/" data-hx-trigger="load">htmx</p></div>',
     "entity_script": "&lt;script&gt;alert('xss-entity')&lt;/script&gt;<p>escaped text</p>",
 }
 
