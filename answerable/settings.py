@@ -93,11 +93,13 @@ INSTALLED_APPS = [
     "answerable.insights",
     "answerable.api",
     "answerable.webhooks",
+    "answerable.worker",
 ]
 
 MIDDLEWARE = [
     "answerable.lib.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "answerable.lib.hostile.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "answerable.lib.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "answerable.staff.middleware.AgentTimezoneMiddleware",
 ]
@@ -159,6 +162,9 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy on every HTML page (lib/csp.py) except under these URL namespaces, whose
+# pages still carry inline scripts or load assets from elsewhere.
+CSP_EXEMPT_NAMESPACES = ["admin", "portal", "api"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -180,6 +186,12 @@ WHITENOISE_USE_FINDERS = True
 # Background jobs: the database worker in embedded mode (`manage.py db_worker`), no broker needed.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 BROKER_URL = os.environ.get("BROKER_URL", "")
+# Scale-out: with a broker (redis://... or amqp://...) the same jobs run on Celery workers
+# (`celery -A answerable.worker.celery_app worker`); see docs/deploy.md.
+BROKER_QUEUE_PREFIX = os.environ.get("BROKER_QUEUE_PREFIX", "answerable.")
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 600)
+if BROKER_URL:
+    TASKS = {"default": {"BACKEND": "answerable.worker.backend.CeleryBackend", "QUEUES": ["default"]}}
 
 # Outbound mail: EMAIL_URL (smtp://user:pass@host:port, consolemail://, filemail:///path) or a file outbox.
 _email = env.email_url_config(os.environ.get("EMAIL_URL") or "filemail://")
@@ -193,6 +205,11 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# Bounds every SMTP step, well inside the outbox's lease: a hung server must not outlive the lease, or a
+# second sender could take the message while the first is still sending it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # the first retry; each next one waits twice
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@answerable.localhost")
 
 # The local mail receiver (`manage.py mail_receiver`) for the teams' inbound addresses.

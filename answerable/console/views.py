@@ -52,7 +52,7 @@ def _filters(request: HttpRequest) -> queries.InboxFilters:
     sort = get.get("sort", "")
     return queries.InboxFilters(
         status=status if status in Status.values else "",
-        team=int(team) if team.isdigit() else None,
+        team=int(team) if team.isdigit() and len(team) < 19 else None,  # a bigint at most: SQLite overflows
         assignee=get.get("assignee", "")[:20],
         tag=get.get("tag", "")[:50],
         sort=sort if sort in queries.SORTS else "",

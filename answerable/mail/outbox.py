@@ -8,11 +8,13 @@ twice, with the same Message-ID, which mail clients treat as one message (at lea
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.utils.html import escape, linebreaks
 
@@ -22,15 +24,23 @@ from answerable.tickets.models import Message, Ticket
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=2)  # the default; OUTBOX_LEASE_SECONDS sets it (keep it above EMAIL_TIMEOUT)
 MAX_ATTEMPTS = 8
-BASE_DELAY = timedelta(seconds=30)
+BASE_DELAY = timedelta(seconds=30)  # the default; OUTBOX_RETRY_SECONDS sets it
 MAX_DELAY = timedelta(hours=2)
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min ... capped at 2 h: about 2 hours of retrying over 8 attempts."""
-    return min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    seconds = getattr(settings, "OUTBOX_RETRY_SECONDS", None)
+    base = timedelta(seconds=seconds) if seconds else BASE_DELAY
+    return min(MAX_DELAY, base * (2 ** max(0, attempts - 1)))
+
+
+def lease() -> timedelta:
+    """How long a sender may hold a message before another may take it (a sender that died)."""
+    seconds = getattr(settings, "OUTBOX_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else LEASE
 
 
 def _due(now: datetime) -> Q:
@@ -47,7 +57,7 @@ def claim_due(now: datetime) -> Message | None:
         Message.objects.filter(_due(now)).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:5]
     ):
         taken = Message.objects.filter(_due(now), pk=pk).update(
-            lease_until=now + LEASE, attempts=F("attempts") + 1
+            lease_until=now + lease(), attempts=F("attempts") + 1
         )
         if taken:
             return Message.objects.select_related("ticket__team", "ticket__customer", "author").get(pk=pk)
@@ -83,7 +93,22 @@ def deliver(message: Message, *, now: datetime) -> None:
     except Exception as exc:  # connection refused, timeouts, TLS: temporary, so retry with backoff
         _failed(message, now=now, error=f"{exc.__class__.__name__}: {exc}", permanent=False)
     else:
-        services.record_delivery(message, sent=True, now=now)
+        _record_sent(message, now=now)
+
+
+def _record_sent(message: Message, *, now: datetime) -> None:
+    """The server has the message: record that even through a dropped database connection (a few tries over
+    about 4 s), because a message left queued is sent again when its lease runs out."""
+    for delay in (0.2, 0.5, 1.0, 2.0, None):
+        try:
+            services.record_delivery(message, sent=True, now=now)
+            return
+        except (OperationalError, InterfaceError):
+            if delay is None or connection.in_atomic_block:
+                raise
+            log.warning("message %s was sent but not yet recorded: reconnecting to the database", message.pk)
+            connection.close()
+            time.sleep(delay)
 
 
 def _smtp(exc: Exception) -> str:

@@ -137,8 +137,8 @@ class _Headers:
     def decode(self, value: str, name: str) -> str:
         value = _FOLD.sub("", value)
         if value.isascii() and "=?" not in value:
-            return value
-        return decode_words(value, f"header {name}", self.out, self.hint)
+            return _no_nul(value, f"header {name}", self.out)
+        return _no_nul(decode_words(value, f"header {name}", self.out, self.hint), f"header {name}", self.out)
 
     def hint(self) -> str | None:
         """The first declared charset of the message other than ASCII and UTF-8: raw 8-bit headers are
