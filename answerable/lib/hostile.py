@@ -7,7 +7,7 @@ form (uploaded files, read from request.FILES, may hold any bytes).
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 
 class RejectNulMiddleware:
@@ -16,7 +16,11 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "%00" in request.META.get("QUERY_STRING", "") or _has_nul(request):
-            return HttpResponseBadRequest("NUL characters are not allowed in form fields or query strings.")
+            message = "NUL characters are not allowed in form fields or query strings."
+            if request.path.startswith("/api/"):  # the API's clients read one error body, in JSON
+                body = {"error": {"code": "invalid", "message": message, "fields": {}}}
+                return JsonResponse(body, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)
 
 

@@ -20,8 +20,13 @@ def visible_tickets(user: Agent) -> QuerySet[Ticket]:
     return Ticket.objects.filter(team__in=user.teams.values("pk"))
 
 
+MAX_PK = 2**63 - 1  # a larger id in a URL is no ticket (and would overflow SQLite's INTEGER)
+
+
 def ticket_for(user: Agent, pk: int) -> Ticket:
     related = ("team", "customer__organisation", "assignee")
+    if not 0 < pk <= MAX_PK:
+        raise Http404("No such ticket")
     try:
         return visible_tickets(user).select_related(*related).get(pk=pk)
     except Ticket.DoesNotExist:
