@@ -22,7 +22,11 @@ def normalise_address(address: str) -> str:
 def create_customer(
     *, name: str, emails: Sequence[str], organisation: Organisation | None = None, notes: str = ""
 ) -> Customer:
-    addresses = [normalise_address(a) for a in emails]
+    # The same address twice (in any case: addresses are unique without regard to case) is kept once.
+    unique: dict[str, str] = {}
+    for a in emails:
+        unique.setdefault(normalise_address(a).lower(), normalise_address(a))
+    addresses = list(unique.values())
     if not addresses:
         raise ValidationError("A customer needs at least one email address.")
     for address in addresses:

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from answerable.lib import clock
 from answerable.mail.ingest import ingest
 from answerable.staff.models import Team
+from answerable.webhooks import services as webhooks
 
 
 def eml_files(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -87,9 +88,10 @@ class Command(BaseCommand):
         progress = tqdm(total=total, unit="msg", disable=no_progress, file=self.stderr._out)
         for name, raw in SOURCES[kind](path):
             try:
-                outcome = ingest(
-                    raw, recipients=[address], now=clock.now(), source=f"import:{name}", historical=True
-                )
+                with webhooks.muted():  # history, not news: subscribers are not told about imported mail
+                    outcome = ingest(
+                        raw, recipients=[address], now=clock.now(), source=f"import:{name}", historical=True
+                    )
             except Exception as exc:  # one unreadable file must not stop the import; say which and why
                 outcomes["failed"] += 1
                 problems.append(f"{name}: {exc.__class__.__name__}: {exc}")
