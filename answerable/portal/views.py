@@ -237,7 +237,17 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def request_list(request: HttpRequest, customer: Customer) -> HttpResponse:
     entries, more = queries.requests_of(customer)
     context = {"customer_name": customer.name, "entries": entries, "more": more, "limit": queries.LIST_LIMIT}
-    return _render(request, "portal/requests.html", context)
+    q = request.GET.get("q", "").strip()[:500]
+    status = 200
+    if q:
+        # The desk's search over this customer's own requests: their messages and our replies, never notes.
+        from answerable.search.services import QuerySyntaxError, search_for_customer
+
+        try:
+            context["results"] = search_for_customer(customer, q, limit=20)
+        except QuerySyntaxError as exc:
+            context["search_error"], status = str(exc), 400
+    return _render(request, "portal/requests.html", {**context, "q": q}, status=status)
 
 
 def _detail(
