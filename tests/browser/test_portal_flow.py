@@ -14,6 +14,7 @@ from answerable.portal.models import PortalSettings
 from answerable.satisfaction.models import Rating
 from answerable.tickets import services
 from answerable.tickets.models import Message, Status, Ticket
+from conftest import PASSWORD
 from tests.browser.conftest import SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -99,3 +100,12 @@ def test_a_customer_asks_signs_in_replies_and_rates(live_server, world, page, br
     shoot_variants(browser, page, page.url, "portal-solved")
     shoot_variants(browser, page, f"{live_server.url}/help/billing/", "portal-form")
     assert page.js_errors == []
+
+    # The team's supervisor sees the rating in the report.
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", world.sue.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/reports/?team={world.billing.pk}")
+    expect(page.get_by_text("(1 good, 0 bad)")).to_be_visible()
+    screenshot("report-after-rating")
