@@ -256,11 +256,38 @@ def build(
             note="Weeks start on Monday; the first and last may be partial.",
         )
     )
-    # PLACEHOLDER, not built: "cost to serve by account" (issue 7) comes from the accounts app, built
-    # separately; add its figure here when answerable/accounts/ lands. Until then the report leaves it out.
+    # "Cost to serve by account" is added by the view (cost_figure): it depends on who is looking.
     if by_agent:
         report.figures.append(_agents_figure(agents, frt, res, fcr, promises, ratings, period, scope))
     return report
+
+
+def cost_figure(ranked: list) -> Figure:
+    """Cost to serve by account (`accounts.queries.ranked_accounts`: those costing most per unit of value
+    first), as a table; the cost model is the accounts app's (docs/accounts.md)."""
+    rows = [
+        (
+            r.organisation.name,
+            [
+                Cell(r.figures.conversations),
+                Cell(r.figures.messages),
+                Cell(round(r.figures.handling_hours, 1)),
+                Cell(float(r.figures.cost)),
+                Cell(float(r.figures.value)),
+                Cell(None if r.figures.cost_ratio is None else round(r.figures.cost_ratio, 2)),
+            ],
+        )
+        for r in ranked
+    ]
+    over = sum(1 for r in ranked if r.figures.cost_ratio is None or r.figures.cost_ratio > 1)
+    return Figure(
+        key="cost_to_serve",
+        title="Cost to serve by account",
+        caption=f"{len(ranked)} accounts with activity; {over} cost more to serve than they pay.",
+        columns=["Conversations", "Messages", "Handling hours", "Cost to serve", "Value", "Cost / value"],
+        rows=rows,
+        note="Across the teams you can see; costliest per unit of value first. See the Accounts page.",
+    )
 
 
 def _trend_caption(counts: list[int]) -> str:

@@ -41,6 +41,13 @@ def _report(request: HttpRequest) -> tuple[ReportForm, access.ReportTarget | Non
         team_ids=tuple(t.pk for t in target.teams), agent_id=target.agent.pk if target.agent else None
     )
     report = reports.build(Period(start, end), scope, now=clock.now(), tz=tz, agents=target.agents)
+    if access.sees_others(request.user) and target.agent is None:
+        # Cost to serve by account, from the accounts app, over the accounts on tickets the viewer may see.
+        from answerable.accounts.queries import Period as AccountPeriod
+        from answerable.accounts.queries import ranked_accounts
+
+        ranked = ranked_accounts(request.user, AccountPeriod(start, end, "custom"))
+        report.figures.append(reports.cost_figure(ranked))
     return form, target, report
 
 

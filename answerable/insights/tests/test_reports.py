@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -201,7 +202,9 @@ def test_report_queries_do_not_grow_with_tickets(
     # first-contact resolutions (all, by agent); new tickets, cached acknowledgements; backlog, promises
     # (all, by owner), ratings (all, by agent), findings (by kind, trend, by agent), unread promise warnings.
     # PostgreSQL computes the percentiles itself: one more query per duration kind (scope, then per agent).
-    with django_assert_num_queries(29 if connection.vendor == "postgresql" else 26):
+    # Cost to serve by account (supervisors): conversations, messages and handling time per organisation (3;
+    # their terms flags and names are 2 more when any organisation had activity: none here).
+    with django_assert_num_queries(32 if connection.vendor == "postgresql" else 29):
         assert client.get(reverse("reports"), WEEK_QUERY).status_code == 200
 
 
@@ -229,3 +232,20 @@ def test_a_large_unmeasured_history_is_caught_up_over_requests_and_the_page_says
     assert "Still measuring" not in response.content.decode()
     cells = {(f, r, c): v for f, r, c, v in _cells(response.content.decode())}
     assert cells[("Response and resolution times", "First response", "Median")] == "75.0"
+
+
+def test_supervisors_see_cost_to_serve_by_account_agents_do_not(world, client, time_machine):
+    from answerable.customers.models import Organisation
+    from answerable.tickets import services
+    from conftest import T0
+
+    time_machine.move_to(T0 + timedelta(days=1))
+    acme = Organisation.objects.create(name="Acme Foods", yearly_value=1200)
+    world.billing_ticket.customer.organisation = acme
+    world.billing_ticket.customer.save()
+    services.reply(world.billing_ticket, agent=world.alice, text="Refund sent today.", now=T0)
+    client.force_login(world.sue)
+    html = client.get(reverse("reports"), {"preset": "7"}).content.decode()
+    assert "Cost to serve by account" in html and "Acme Foods" in html
+    client.force_login(world.alice)
+    assert "Cost to serve by account" not in client.get(reverse("reports"), {"preset": "7"}).content.decode()
