@@ -223,6 +223,28 @@ def build(
             "Promises",
         )
     )
+    if scope.agent_id is None:
+        from answerable.tickets.recovery import summary
+
+        r = summary(since=period.start, until=period.end, team_ids=scope.team_ids)
+        report.figures.append(
+            _counts_figure(
+                "recovery",
+                "Service recovery",
+                f"{r.started} recoveries started ({r.after_broken_promise} after a broken promise, "
+                f"{r.after_complaint} after a complaint): {r.kept} kept their new promise, {r.broken} broke "
+                f"it, {r.still_open} still open; afterwards {r.rated_good_after} good and "
+                f"{r.rated_bad_after} bad ratings.",
+                {
+                    "Kept": r.kept,
+                    "Broken": r.broken,
+                    "Still open": r.still_open,
+                    "Good rating after": r.rated_good_after,
+                    "Bad rating after": r.rated_bad_after,
+                },
+                "Recoveries",
+            )
+        )
     s = ratings[ALL]
     report.figures.append(
         _counts_figure(

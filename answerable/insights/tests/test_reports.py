@@ -85,7 +85,7 @@ def test_each_chart_is_inline_svg_with_a_title_a_description_and_no_script(desk,
     client.force_login(desk.sue)
     html = client.get(reverse("reports"), WEEK_QUERY).content.decode()
     svgs = re.findall(r"<svg.*?</svg>", html, re.S)
-    assert len(svgs) == 7
+    assert len(svgs) == 8  # times, first contact, backlog, promises, recovery, ratings, coach, coach trend
     for svg in svgs:
         assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
         assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
@@ -203,8 +203,9 @@ def test_report_queries_do_not_grow_with_tickets(
     # (all, by owner), ratings (all, by agent), findings (by kind, trend, by agent), unread promise warnings.
     # PostgreSQL computes the percentiles itself: one more query per duration kind (scope, then per agent).
     # Cost to serve by account (supervisors): conversations, messages and handling time per organisation (3;
-    # their terms flags and names are 2 more when any organisation had activity: none here).
-    with django_assert_num_queries(32 if connection.vendor == "postgresql" else 29):
+    # their terms flags and names are 2 more when any organisation had activity: none here); service
+    # recoveries and their outcomes (1).
+    with django_assert_num_queries(33 if connection.vendor == "postgresql" else 30):
         assert client.get(reverse("reports"), WEEK_QUERY).status_code == 200
 
 
@@ -249,3 +250,19 @@ def test_supervisors_see_cost_to_serve_by_account_agents_do_not(world, client, t
     assert "Cost to serve by account" in html and "Acme Foods" in html
     client.force_login(world.alice)
     assert "Cost to serve by account" not in client.get(reverse("reports"), {"preset": "7"}).content.decode()
+
+
+def test_service_recoveries_and_their_outcome_are_counted(desk, client, make_ticket):
+    from answerable.tickets import recovery
+
+    client.force_login(desk.sue)
+
+    def still_open() -> int:
+        report = client.get(reverse("reports"), WEEK_QUERY).context["report"]
+        figure = next(f for f in report.figures if f.key == "recovery")
+        return dict((label, cells[0].value) for label, cells in figure.rows)["Still open"]
+
+    before = still_open()  # the desk's broken promises started some already
+    ticket = make_ticket(desk.billing, subject="Cake never came", now=at(10, 9))
+    recovery.complaint(ticket, "Nobody called me back.", now=at(10, 10))
+    assert still_open() == before + 1
