@@ -19,11 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-ALPHA = 0.01  # family-wise error rate over all pairs tested in one run
+ALPHA = 0.01  # family-wise error rate over all pairs tested in one run (Bonferroni)
 MIN_RATIO = 2.0  # the agent's median for the account is at least twice their median elsewhere
 MIN_ACCOUNT_SAMPLES = 8  # responses of the agent to the account
 MIN_OTHER_SAMPLES = 20  # responses of the agent to other accounts
-MIN_PEER_SAMPLES = 5  # other agents' responses to the account, to judge whether it is hard for everyone
+MIN_PEER_SAMPLES = 5  # kept for callers; the difficulty estimate now shrinks instead of cutting off
+PRIOR_WEIGHT = 3.0  # pseudo-responses at "no harder than usual" in the account difficulty estimate
 BASELINE_EXCLUDE_RATIO = 1.5  # accounts left out of an agent's baseline (see find_avoidance)
 MAX_PASSES = 5  # baseline refinement passes (see find_avoidance)
 FLOOR_SECONDS = 60.0  # ratios treat waits under a minute as a minute (zero business time happens)
@@ -50,7 +51,7 @@ class Finding:
     difficulty: float  # how much slower the account is for other agents (1.0: not slower, or unknown)
     effect: float  # ratio / difficulty: what the threshold is applied to
     p_value: float
-    threshold: float  # alpha / pairs tested: the p-value had to be below this
+    threshold: float  # alpha / pairs tested: the p-value had to be at most this
     alert: bool
 
 
@@ -145,14 +146,15 @@ def find_avoidance(
         for account, values in accounts.items()
         if len(values) >= min_account and len(by_agent[agent]) - len(values) >= min_other
     ]
-    threshold = alpha / len(pairs) if pairs else alpha
 
     def difficulty_of(agent: int, account: str) -> float:
+        # How much slower than usual other agents are with this account, shrunk toward "not harder" by
+        # PRIOR_WEIGHT pseudo-responses: a few peer responses count a little, many count fully.
         peers = [math.log(max(r, 1e-6)) for a, r in relative[account] if a != agent]
-        return max(1.0, math.exp(statistics.fmean(peers))) if len(peers) >= min_peers else 1.0
+        return max(1.0, math.exp(sum(peers) / (len(peers) + PRIOR_WEIGHT)))
 
     def judge(excluded: dict[int, set[str]]) -> list[Finding]:
-        findings = []
+        rows = []
         for agent, account in pairs:
             skip = excluded.get(agent, set())
             inside = per_pair[agent][account]
@@ -161,18 +163,20 @@ def find_avoidance(
             ]
             if len(outside) < min_other:
                 outside = [v for acc, vals in per_pair[agent].items() if acc != account for v in vals]
-            _, p = mann_whitney_greater(inside, outside)
-            ratio = typical_ratio(inside, outside)
             difficulty = difficulty_of(agent, account)
-            findings.append(
-                Finding(
-                    agent=agent, account=account, n_account=len(inside), n_other=len(outside),
-                    median_account=statistics.median(inside), median_other=statistics.median(outside),
-                    ratio=ratio, difficulty=difficulty, effect=ratio / difficulty, p_value=p,
-                    threshold=threshold, alert=p < threshold and ratio / difficulty >= min_ratio,
-                )
-            )  # fmt: skip
-        return findings
+            # Tested against the agent's other accounts once the account's own difficulty is taken out.
+            _, p = mann_whitney_greater([v / difficulty for v in inside], outside)
+            rows.append((agent, account, inside, outside, typical_ratio(inside, outside), difficulty, p))
+        cut = alpha / len(rows) if rows else alpha  # Bonferroni: family-wise error rate alpha over the run
+        return [
+            Finding(
+                agent=agent, account=account, n_account=len(inside), n_other=len(outside),
+                median_account=statistics.median(inside), median_other=statistics.median(outside),
+                ratio=ratio, difficulty=difficulty, effect=ratio / difficulty, p_value=p,
+                threshold=cut, alert=p <= cut and ratio / difficulty >= min_ratio,
+            )
+            for agent, account, inside, outside, ratio, difficulty, p in rows
+        ]  # fmt: skip
 
     # The baseline is the agent's other accounts less those that are alerts themselves, so that two avoided
     # accounts do not hide each other; repeated until the alerts settle (a few passes at most).
@@ -181,7 +185,7 @@ def find_avoidance(
         findings = judge(excluded)
         alerts: dict[int, set[str]] = defaultdict(set)
         for f in findings:
-            if f.p_value < f.threshold and f.effect >= BASELINE_EXCLUDE_RATIO:
+            if f.p_value <= f.threshold and f.effect >= BASELINE_EXCLUDE_RATIO:
                 alerts[f.agent].add(f.account)
         if alerts == excluded:
             break

@@ -82,8 +82,9 @@ def test_an_account_slow_for_everybody_is_nobodys_avoidance():
     result = find_avoidance(samples)
     assert result.alerts == []
     hard = [f for f in result.findings if f.account == "hard"]
-    assert hard and all(f.p_value < f.threshold for f in hard)  # significant, but not theirs
-    assert all(f.difficulty > 2 for f in hard)
+    # slower for everyone: once its difficulty is taken out, no agent is slower with it than elsewhere
+    assert hard and all(f.difficulty > 2 and f.p_value > f.threshold for f in hard)
+    assert all(f.ratio > 2 for f in hard)  # though in raw terms each agent is much slower with it
 
 
 def test_significant_but_small_slowdowns_are_not_alerts():
