@@ -4,6 +4,7 @@ from answerable.console import views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("me/away/", views.away, name="me_away"),
     path("inbox/<slug:view>/", views.inbox, name="inbox_view"),
     path("t/<int:pk>/", views.ticket_detail, name="ticket"),
     path("t/<int:pk>/compose/", views.compose, name="ticket_compose"),

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from answerable.coach import checks as coach_checks
@@ -31,6 +33,7 @@ from answerable.lib.keyset import BadCursor
 from answerable.promises import services as promise_services
 from answerable.promises.models import Promise
 from answerable.promises.services import PromiseDraft
+from answerable.staff import services as staff_services
 from answerable.staff.models import Agent, Team
 from answerable.tickets import access, escalation, recovery, services
 from answerable.tickets.models import (
@@ -508,3 +511,14 @@ def follow_up_checked(request: HttpRequest, pk: int, promise_id: int) -> HttpRes
     if not request.htmx:
         return redirect("ticket", pk=ticket.pk)
     return _side_card(request, ticket, "recovery")
+
+
+@login_required
+@require_POST
+def away(request: HttpRequest) -> HttpResponse:
+    """The agent marks themselves away (automatic assignment skips them) or back."""
+    staff_services.set_away(request.user, away=request.POST.get("away") == "1")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inbox")
+    return redirect(target)

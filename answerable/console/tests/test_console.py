@@ -261,3 +261,16 @@ def test_the_row_badge_warns_before_the_expected_time_and_says_overdue_after(wor
     assert "▲ in 30 min" in client.get(reverse("inbox_view", args=["waiting"])).content.decode()
     time_machine.move_to(T0 + timedelta(hours=6), tick=False)
     assert "● overdue 2 h" in client.get(reverse("inbox_view", args=["waiting"])).content.decode()
+
+
+def test_an_agent_marks_themselves_away_and_back_from_any_page(world, client):
+    client.force_login(world.alice)
+    response = client.post(reverse("me_away"), {"away": "1", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("inbox")  # no open redirect
+    world.alice.refresh_from_db()
+    assert world.alice.away and world.alice.away_until is None
+    assert "I'm back" in client.get(reverse("inbox")).content.decode()
+    client.post(reverse("me_away"), {"away": "0", "next": reverse("inbox")})
+    world.alice.refresh_from_db()
+    assert not world.alice.away
+    assert client.get(reverse("me_away")).status_code == 405
