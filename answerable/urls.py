@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from answerable.staff import login as staff_login
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(template_name="console/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", staff_login.LoginView.as_view(), name="login"),  # failed attempts are rate limited
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("answerable.api.urls")),
