@@ -32,6 +32,7 @@ RULES: dict[str | None, str] = {
     "api-docs-asset": PUBLIC,  # the API docs' own scripts and styles
     "inbox": CONSOLE,
     "inbox_view": CONSOLE,
+    "me_away": CONSOLE,  # POST only: the signed-in agent marks themselves away or back
     "search": CONSOLE,
     "promises": CONSOLE,
     "promises_scope": CONSOLE,
