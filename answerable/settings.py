@@ -64,7 +64,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("ANSWERABLE_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('ANSWERABLE_PORT', '8000')}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
